@@ -1,0 +1,120 @@
+/**
+ * The signaling protocol between browser and server: the one source of truth for both sides.
+ * Every client message carries a numeric `id`; the server answers each with a `response` carrying
+ * the same id (ok + data, or an error code). Server pushes carry no id.
+ */
+import { z } from 'zod';
+
+export const CHAT_MODES = ['video', 'text'] as const;
+export type ChatMode = (typeof CHAT_MODES)[number];
+
+export const MAX_INTERESTS = 10;
+export const MAX_INTEREST_LENGTH = 32;
+export const MAX_COUNTRIES = 20;
+export const MAX_CHAT_LENGTH = 500;
+
+export const REPORT_REASONS = ['nudity', 'minor', 'harassment', 'spam', 'hate', 'violence', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+
+/** Interest tags are compared case-insensitively and without surrounding blanks. */
+export function normalizeInterest(tag: string): string {
+  return tag.trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
+const interest = z
+  .string()
+  .transform(normalizeInterest)
+  .pipe(z.string().min(1, 'empty interest').max(MAX_INTEREST_LENGTH, `interests are at most ${MAX_INTEREST_LENGTH} characters`));
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'country codes are two capital letters (ISO 3166-1 alpha-2)');
+const id = z.number().int().nonnegative();
+const opaque = z.record(z.string(), z.unknown());
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('start'),
+    id,
+    mode: z.enum(CHAT_MODES),
+    interests: z.array(interest).max(MAX_INTERESTS).default([]),
+    countries: z.array(countryCode).max(MAX_COUNTRIES).default([]),
+  }),
+  z.object({ type: z.literal('next'), id }),
+  z.object({ type: z.literal('stop'), id }),
+  z.object({ type: z.literal('chat'), id, text: z.string().min(1).max(MAX_CHAT_LENGTH) }),
+  z.object({ type: z.literal('typing'), id, typing: z.boolean() }),
+  z.object({ type: z.literal('report'), id, reason: z.enum(REPORT_REASONS) }),
+  z.object({ type: z.literal('media.capabilities'), id }),
+  z.object({ type: z.literal('media.transports'), id, rtpCapabilities: opaque }),
+  z.object({ type: z.literal('media.connect'), id, direction: z.enum(['send', 'recv']), dtlsParameters: opaque }),
+  z.object({ type: z.literal('media.produce'), id, kind: z.enum(['audio', 'video']), rtpParameters: opaque }),
+  z.object({ type: z.literal('media.pause'), id, kind: z.enum(['audio', 'video']), paused: z.boolean() }),
+  z.object({ type: z.literal('media.ready'), id, consumerIds: z.array(z.string().max(64)).max(4) }),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type ClientMessageType = ClientMessage['type'];
+
+export const ERROR_CODES = [
+  'bad_json',
+  'bad_message',
+  'wrong_state',
+  'rate_limited',
+  'too_large',
+  'chat_blocked',
+  'media_unavailable',
+  'banned',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const PARTNER_LEFT_REASONS = ['next', 'stop', 'disconnected', 'reported', 'media_failure'] as const;
+export type PartnerLeftReason = (typeof PARTNER_LEFT_REASONS)[number];
+
+export const CLOSE_REASONS = ['flooding', 'abuse', 'server_shutdown', 'replaced'] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+export interface ConsumerDescription {
+  id: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  rtpParameters: Record<string, unknown>;
+}
+
+export type ServerMessage =
+  | { type: 'welcome'; online: number; maxChatLength: number }
+  | { type: 'online'; count: number }
+  | { type: 'response'; id: number; ok: true; data?: unknown }
+  | { type: 'response'; id: number; ok: false; error: { code: ErrorCode; message: string } }
+  | { type: 'error'; error: { code: ErrorCode; message: string } }
+  | { type: 'waiting' }
+  | {
+      type: 'paired';
+      mode: ChatMode;
+      sharedInterests: string[];
+      /** Only sent to a chatter who filters by country. */
+      partnerCountry?: string;
+    }
+  | { type: 'partner.left'; reason: PartnerLeftReason }
+  | { type: 'partner.media'; audio: boolean; video: boolean }
+  | { type: 'media.consume'; consumers: ConsumerDescription[] }
+  | { type: 'media.reset'; reason: string }
+  | { type: 'chat'; text: string }
+  | { type: 'chat.warning'; message: string }
+  | { type: 'typing'; typing: boolean }
+  | { type: 'closing'; reason: CloseReason; message: string };
+export type ServerMessageType = ServerMessage['type'];
+
+/** Human text for each error code, shown by the client. */
+export const ERROR_TEXT: Record<ErrorCode, string> = {
+  bad_json: 'The app sent something the server could not read. Reload the page.',
+  bad_message: 'The app sent a request the server does not understand. Reload the page.',
+  wrong_state: 'That action is not possible right now.',
+  rate_limited: 'Slow down a little.',
+  too_large: 'That message is too large.',
+  chat_blocked: 'Your message was not sent.',
+  media_unavailable: 'Video is not available right now. Try again, or use Text only.',
+  banned: 'You cannot use Veil right now.',
+  internal: 'Something went wrong on our side. Try again.',
+};
+
+export function assertUnreachable(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}
