@@ -45,7 +45,6 @@ export const configSchema = z
     matchRetryMs: int(50, 60_000),
     /** Two chatters who just met are not paired again for this long. */
     matchRecentPartnerSeconds: int(0, 86_400),
-    chatMaxLength: int(1, 10_000),
     wsMaxPayloadBytes: int(1024, 1_048_576),
     wsMessagesPerSecond: int(1, 1000),
     wsMessageBurst: int(1, 10_000),

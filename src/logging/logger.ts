@@ -12,11 +12,16 @@ const root = pino({
     censor: '[redacted]',
   },
 });
+const children: Logger[] = [];
 
+/** Sets the level of the root and of every named logger made so far (pino children copy it). */
 export function setLogLevel(level: string): void {
   root.level = level;
+  for (const child of children) child.level = level;
 }
 
 export function logger(name: string): Logger {
-  return root.child({ module: name });
+  const child = root.child({ module: name });
+  children.push(child);
+  return child;
 }

@@ -65,7 +65,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const PARTNER_LEFT_REASONS = ['next', 'stop', 'disconnected', 'reported', 'media_failure'] as const;
+export const PARTNER_LEFT_REASONS = ['next', 'stop', 'disconnected', 'media_failure'] as const;
 export type PartnerLeftReason = (typeof PARTNER_LEFT_REASONS)[number];
 
 export const CLOSE_REASONS = ['flooding', 'abuse', 'server_shutdown', 'replaced'] as const;
@@ -76,6 +76,30 @@ export interface ConsumerDescription {
   producerId: string;
   kind: 'audio' | 'video';
   rtpParameters: Record<string, unknown>;
+}
+
+export interface TransportDescription {
+  id: string;
+  iceParameters: Record<string, unknown>;
+  iceCandidates: Record<string, unknown>[];
+  dtlsParameters: Record<string, unknown>;
+}
+
+/** The `data` of a successful response, per request type (undefined where not listed). */
+export interface ResponseData {
+  start: undefined;
+  next: undefined;
+  stop: undefined;
+  /** The text as delivered to the partner (masked where the filter censored it). */
+  chat: { text: string };
+  typing: undefined;
+  report: { referenceId: string };
+  'media.capabilities': { routerRtpCapabilities: Record<string, unknown> };
+  'media.transports': { send: TransportDescription; recv: TransportDescription };
+  'media.connect': undefined;
+  'media.produce': { producerId: string };
+  'media.pause': undefined;
+  'media.ready': undefined;
 }
 
 export type ServerMessage =

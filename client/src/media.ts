@@ -1,0 +1,201 @@
+import { Device, type types } from 'mediasoup-client';
+import type { ConsumerDescription } from '../../src/protocol/messages.js';
+import { Emitter } from './emitter.js';
+import type { Requester } from './signaling.js';
+
+export type MediaKind = 'audio' | 'video';
+export type PausedKinds = Record<MediaKind, boolean>;
+
+export type MediaLinkEvents = {
+  /** A transport's ICE/DTLS connection failed; the server will usually answer with media.reset. */
+  failed: ['send' | 'recv'];
+};
+
+const KINDS: readonly MediaKind[] = ['audio', 'video'];
+
+/**
+ * Our media path to the SFU for one signaling connection: a loaded Device, a send and a receive
+ * transport, one producer per local track (kept for the whole visit, paused/resumed for mute and
+ * camera off) and the consumers of the current partner (replaced per pairing).
+ *
+ * Built by `create()`, which finishes every step or closes what it made: a half-built link never
+ * exists. `close()` is idempotent; the local tracks are never stopped by it (stopTracks: false), so
+ * the same camera stream can be produced again after a reconnect or a media.reset.
+ */
+export class MediaLink extends Emitter<MediaLinkEvents> {
+  readonly #signaling: Requester;
+  readonly #send: types.Transport;
+  readonly #recv: types.Transport;
+  readonly #producers = new Map<MediaKind, types.Producer>();
+  readonly #consumers = new Map<MediaKind, types.Consumer>();
+  readonly #remote = new MediaStream();
+  /** Bumped whenever the consumer set is dropped, so a consume in flight knows it is stale. */
+  #epoch = 0;
+  #closed = false;
+
+  private constructor(signaling: Requester, send: types.Transport, recv: types.Transport) {
+    super();
+    this.#signaling = signaling;
+    this.#send = send;
+    this.#recv = recv;
+  }
+
+  /**
+   * Loads a Device with the router's capabilities, creates both transports and produces every
+   * track of `stream`, then applies `paused` (mute / camera off) on both sides.
+   */
+  static async create(signaling: Requester, stream: MediaStream, paused: PausedKinds): Promise<MediaLink> {
+    const { routerRtpCapabilities } = await signaling.request('media.capabilities', {});
+    const device = new Device();
+    // The server's capabilities are validated by mediasoup-client (it throws a TypeError on bad ones).
+    await device.load({ routerRtpCapabilities: routerRtpCapabilities as unknown as types.RtpCapabilities });
+    const { send, recv } = await signaling.request('media.transports', {
+      rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown>,
+    });
+    const sendTransport = device.createSendTransport(send as unknown as types.TransportOptions);
+    let recvTransport: types.Transport;
+    try {
+      recvTransport = device.createRecvTransport(recv as unknown as types.TransportOptions);
+    } catch (error) {
+      sendTransport.close();
+      throw error;
+    }
+    const link = new MediaLink(signaling, sendTransport, recvTransport);
+    try {
+      link.#wire();
+      for (const kind of KINDS) {
+        const track = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+        if (track) await link.#produce(kind, track, paused[kind]);
+      }
+    } catch (error) {
+      link.close();
+      throw error;
+    }
+    return link;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Pauses or resumes our own audio or video, here and on the server. */
+  async setPaused(kind: MediaKind, paused: boolean): Promise<void> {
+    const producer = this.#producers.get(kind);
+    if (!producer || producer.closed) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.#signaling.request('media.pause', { kind, paused });
+  }
+
+  /** Swaps in new camera tracks (after the camera was released) without producing again. */
+  async replaceStream(stream: MediaStream): Promise<void> {
+    for (const kind of KINDS) {
+      const producer = this.#producers.get(kind);
+      const track = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+      if (producer && !producer.closed) await producer.replaceTrack({ track: track ?? null });
+    }
+  }
+
+  /** Stops sending anything while keeping the producers (the camera is about to be released). */
+  async releaseTracks(): Promise<void> {
+    for (const producer of this.#producers.values()) {
+      if (!producer.closed) await producer.replaceTrack({ track: null });
+    }
+  }
+
+  /**
+   * Receives the partner's streams: each description replaces the consumer of its kind, then the
+   * server is told to resume them. Returns the stream to show, or null when the consumers were
+   * dropped (partner left, Next) while this was in flight.
+   */
+  async consume(descriptions: readonly ConsumerDescription[]): Promise<MediaStream | null> {
+    const epoch = this.#epoch;
+    const created: types.Consumer[] = [];
+    for (const description of descriptions) {
+      const consumer = await this.#recv.consume({
+        id: description.id,
+        producerId: description.producerId,
+        kind: description.kind,
+        rtpParameters: description.rtpParameters as unknown as types.RtpParameters,
+      });
+      if (epoch !== this.#epoch || this.#closed) {
+        consumer.close();
+        for (const other of created) other.close();
+        return null;
+      }
+      created.push(consumer);
+    }
+    for (const consumer of created) this.#adopt(consumer);
+    await this.#signaling.request('media.ready', { consumerIds: created.map((consumer) => consumer.id) });
+    return epoch === this.#epoch && !this.#closed ? this.#remote : null;
+  }
+
+  /** Drops the current partner's consumers. */
+  closeConsumers(): void {
+    this.#epoch++;
+    for (const consumer of this.#consumers.values()) this.#dropConsumer(consumer);
+    this.#consumers.clear();
+  }
+
+  async sendStats(): Promise<object[]> {
+    return this.#closed ? [] : Array.from((await this.#send.getStats()).values());
+  }
+
+  async recvStats(): Promise<object[]> {
+    return this.#closed ? [] : Array.from((await this.#recv.getStats()).values());
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.closeConsumers();
+    this.#producers.clear();
+    this.#send.close();
+    this.#recv.close();
+  }
+
+  #wire(): void {
+    for (const transport of [this.#send, this.#recv]) {
+      const direction = transport.direction;
+      transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+        this.#signaling
+          .request('media.connect', { direction, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> })
+          .then(callback, errback);
+      });
+      transport.on('connectionstatechange', (state) => {
+        if (state === 'failed' && !this.#closed) this.emit('failed', direction);
+      });
+    }
+    this.#send.on('produce', ({ kind, rtpParameters }, callback, errback) => {
+      this.#signaling
+        .request('media.produce', { kind, rtpParameters: rtpParameters as unknown as Record<string, unknown> })
+        .then(({ producerId }) => callback({ id: producerId }), errback);
+    });
+  }
+
+  async #produce(kind: MediaKind, track: MediaStreamTrack, paused: boolean): Promise<void> {
+    const producer = await this.#send.produce({ track, stopTracks: false, disableTrackOnPause: true });
+    this.#producers.set(kind, producer);
+    if (paused || producer.paused) await this.setPaused(kind, true);
+  }
+
+  #adopt(consumer: types.Consumer): void {
+    const kind = consumer.kind;
+    const previous = this.#consumers.get(kind);
+    if (previous) this.#dropConsumer(previous);
+    this.#consumers.set(kind, consumer);
+    this.#remote.addTrack(consumer.track);
+    consumer.on('transportclose', () => this.#forget(consumer));
+    consumer.on('trackended', () => this.#forget(consumer));
+  }
+
+  #forget(consumer: types.Consumer): void {
+    if (this.#consumers.get(consumer.kind) === consumer) this.#consumers.delete(consumer.kind);
+    this.#remote.removeTrack(consumer.track);
+  }
+
+  #dropConsumer(consumer: types.Consumer): void {
+    this.#remote.removeTrack(consumer.track);
+    if (!consumer.closed) consumer.close();
+  }
+}

@@ -1,0 +1,205 @@
+import type {
+  ClientMessage,
+  ClientMessageType,
+  CloseReason,
+  ResponseData,
+  ServerMessage,
+} from '../../src/protocol/messages.js';
+import { reconnectDelayMs } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { ConnectionLostError, RequestError, RequestTimeoutError } from './errors.js';
+import { parseServerMessage } from './server-messages.js';
+
+/** The fields of a client message besides `type` and `id` (which the Signaling adds). */
+export type RequestBody<K extends ClientMessageType> = Omit<Extract<ClientMessage, { type: K }>, 'id' | 'type'>;
+
+/** What media and session code need from the signaling: one request, one typed answer. */
+export interface Requester {
+  request<K extends ClientMessageType>(type: K, body: RequestBody<K>): Promise<ResponseData[K]>;
+}
+
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type Push = Exclude<ServerMessage, { type: 'response' }>;
+
+export type SignalingEvents = {
+  status: [ConnectionStatus];
+  /** Any server push (welcome included). */
+  push: [Push];
+  /** A socket that had been welcomed is gone: everything the server held for us is gone too. */
+  lost: [];
+};
+
+export interface SignalingOptions {
+  url: string;
+  /** How long a request may wait for its response. Default 15 s. */
+  requestTimeoutMs?: number;
+}
+
+/** Server close reasons after which reconnecting by ourselves would be wrong. */
+const NO_RECONNECT: ReadonlySet<CloseReason> = new Set<CloseReason>(['flooding', 'abuse', 'replaced']);
+/** The WebSocket close codes the server uses for those reasons, in case the `closing` push was lost. */
+const NO_RECONNECT_CODES: ReadonlyMap<number, CloseReason> = new Map<number, CloseReason>([
+  [4001, 'flooding'],
+  [4002, 'abuse'],
+  [4004, 'replaced'],
+]);
+
+interface Pending {
+  resolve: (data: unknown) => void;
+  reject: (error: Error) => void;
+  timer: number;
+}
+
+/**
+ * The WebSocket to the server: request/response matched by an increasing id, pushes as events, and
+ * reconnection with exponential backoff (1 s, 2 s, 4 s … 15 s) unless the server said not to.
+ */
+export class Signaling extends Emitter<SignalingEvents> implements Requester {
+  readonly #url: string;
+  readonly #timeoutMs: number;
+  readonly #pending = new Map<number, Pending>();
+  #socket: WebSocket | null = null;
+  #nextId = 1;
+  #attempt = 0;
+  #welcomed = false;
+  #retryTimer: number | null = null;
+  #status: ConnectionStatus = 'connecting';
+  #stopReason: CloseReason | null = null;
+
+  constructor(options: SignalingOptions) {
+    super();
+    this.#url = options.url;
+    this.#timeoutMs = options.requestTimeoutMs ?? 15_000;
+    window.addEventListener('online', () => this.#retryNow());
+  }
+
+  /** `ws(s)://<this host>/ws`. */
+  static defaultUrl(): string {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    return `${scheme}://${location.host}/ws`;
+  }
+
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  /** Why the server closed us for good (status 'closed'), if it did. */
+  get stopReason(): CloseReason | null {
+    return this.#stopReason;
+  }
+
+  /** True once the server's `welcome` arrived on the current socket. */
+  get ready(): boolean {
+    return this.#welcomed && this.#status === 'open';
+  }
+
+  /** Opens the socket (again). Also the manual "Reconnect" after the server closed us. */
+  connect(): void {
+    if (this.#socket) return;
+    this.#clearRetry();
+    this.#stopReason = null;
+    this.#setStatus(this.#attempt === 0 && this.#status === 'connecting' ? 'connecting' : 'reconnecting');
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.#url);
+    } catch (error) {
+      console.warn('connect() | cannot open the WebSocket', error);
+      this.#scheduleRetry();
+      return;
+    }
+    this.#socket = socket;
+    socket.addEventListener('message', (event) => this.#onMessage(socket, event));
+    socket.addEventListener('close', (event) => this.#onClose(socket, event));
+  }
+
+  request<K extends ClientMessageType>(type: K, body: RequestBody<K>): Promise<ResponseData[K]> {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new ConnectionLostError(`${type}: not connected`));
+    }
+    const id = this.#nextId++;
+    return new Promise<ResponseData[K]>((resolve, reject) => {
+      const timer = window.setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new RequestTimeoutError(`${type}: no answer in ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      this.#pending.set(id, { resolve: resolve as (data: unknown) => void, reject, timer });
+      socket.send(JSON.stringify({ ...body, type, id }));
+    });
+  }
+
+  #onMessage(socket: WebSocket, event: MessageEvent): void {
+    if (socket !== this.#socket) return;
+    const message = parseServerMessage(event.data);
+    if (!message) {
+      console.warn('onMessage() | ignored a frame that is not a protocol message');
+      return;
+    }
+    switch (message.type) {
+      case 'response': {
+        const pending = this.#pending.get(message.id);
+        if (!pending) return;
+        this.#pending.delete(message.id);
+        window.clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.data);
+        else pending.reject(new RequestError(message.error.code, message.error.message));
+        return;
+      }
+      case 'welcome':
+        this.#welcomed = true;
+        this.#attempt = 0;
+        this.#setStatus('open');
+        break;
+      case 'closing':
+        if (NO_RECONNECT.has(message.reason)) this.#stopReason = message.reason;
+        break;
+      default:
+        break;
+    }
+    this.emit('push', message);
+  }
+
+  #onClose(socket: WebSocket, event: CloseEvent): void {
+    if (socket !== this.#socket) return;
+    this.#socket = null;
+    const wasWelcomed = this.#welcomed;
+    this.#welcomed = false;
+    for (const [id, pending] of this.#pending) {
+      window.clearTimeout(pending.timer);
+      pending.reject(new ConnectionLostError(`request ${id}: the connection closed`));
+    }
+    this.#pending.clear();
+    this.#stopReason ??= NO_RECONNECT_CODES.get(event.code) ?? null;
+    if (this.#stopReason !== null) this.#setStatus('closed');
+    else this.#scheduleRetry();
+    if (wasWelcomed) this.emit('lost');
+  }
+
+  #scheduleRetry(): void {
+    const delay = reconnectDelayMs(this.#attempt, Math.random());
+    this.#attempt++;
+    this.#setStatus('reconnecting');
+    this.#clearRetry();
+    this.#retryTimer = window.setTimeout(() => {
+      this.#retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  #retryNow(): void {
+    if (this.#retryTimer === null) return;
+    this.#clearRetry();
+    this.connect();
+  }
+
+  #clearRetry(): void {
+    if (this.#retryTimer !== null) window.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    this.emit('status', status);
+  }
+}

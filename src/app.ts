@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/schema.js';
+import { addressHashSecret } from './edge/secret.js';
+import { createHttpApp } from './http/app.js';
+import { listen } from './http/listen.js';
+import { Lobby } from './lobby/lobby.js';
+import { Presence } from './lobby/presence.js';
+import { logger } from './logging/logger.js';
+import { Matchmaker } from './matching/matchmaker.js';
+import { WorkerPool } from './media/worker-pool.js';
+import { ReportStore } from './reports/report-store.js';
+import { SignalingServer } from './signaling/ws-server.js';
+import { openRedis, type RedisHandle } from './store/redis.js';
+
+const log = logger('app');
+const PRESENCE_INTERVAL_MS = 5_000;
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** The whole server, composed: Redis, media workers, matchmaker, lobby, HTTP and WebSocket. */
+export class App {
+  readonly url: string;
+  readonly port: number;
+  readonly pool: WorkerPool;
+  readonly redis: RedisHandle;
+  readonly #server: Server;
+  readonly #signaling: SignalingServer;
+  readonly #lobby: Lobby;
+  readonly #presence: Presence;
+  readonly #timers: NodeJS.Timeout[];
+  #closing: Promise<void> | undefined;
+
+  private constructor(parts: {
+    server: Server;
+    secure: boolean;
+    host: string;
+    pool: WorkerPool;
+    redis: RedisHandle;
+    signaling: SignalingServer;
+    lobby: Lobby;
+    presence: Presence;
+    reports: ReportStore;
+  }) {
+    this.#server = parts.server;
+    this.port = (parts.server.address() as AddressInfo).port;
+    const host = parts.host.includes(':') ? `[${parts.host}]` : parts.host;
+    this.url = `${parts.secure ? 'https' : 'http'}://${host}:${this.port}`;
+    this.pool = parts.pool;
+    this.redis = parts.redis;
+    this.#signaling = parts.signaling;
+    this.#lobby = parts.lobby;
+    this.#presence = parts.presence;
+    this.#timers = [
+      setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS),
+      setInterval(() => {
+        parts.reports
+          .sweep()
+          .then((deleted) => deleted > 0 && log.info({ deleted }, 'expired reports deleted'))
+          .catch((error: Error) => log.warn({ err: error.message }, 'report sweep failed'));
+      }, SWEEP_INTERVAL_MS),
+    ];
+  }
+
+  static async create(config: Config): Promise<App> {
+    const ipHashSecret = addressHashSecret(config.ipHashSecret, config.dataDir);
+    const redis = await openRedis(config);
+    const cleanups: (() => unknown)[] = [() => redis.close()];
+    try {
+      const pool = await WorkerPool.create({
+        count: config.mediasoupWorkers || availableParallelism(),
+        listenIp: config.rtcListenIp,
+        announcedIp: config.rtcAnnouncedIp || undefined,
+        portBase: config.rtcPortBase,
+      });
+      cleanups.push(() => pool.close());
+      const matchmaker = await Matchmaker.create(redis.redis, {
+        interestFallbackMs: config.matchInterestFallbackMs,
+        recentPartnerSeconds: config.matchRecentPartnerSeconds,
+      });
+      const reports = new ReportStore(redis.redis, { retentionDays: config.reportRetentionDays });
+      const presence = new Presence(redis.redis, randomUUID(), PRESENCE_INTERVAL_MS * 3);
+      const lobby = new Lobby(matchmaker, pool, reports, { matchRetryMs: config.matchRetryMs });
+      cleanups.push(() => lobby.close());
+      const http = createHttpApp({
+        online: () => presence.total(),
+        health: async () => {
+          const redisOk = (await redis.redis.ping().catch(() => 'down')) === 'PONG';
+          const workersAlive = pool.aliveCount;
+          const status = redisOk && workersAlive === pool.slots.length && workersAlive > 0 ? 'ok' : 'degraded';
+          return { status, redis: redisOk ? 'ok' : 'down', workersAlive, workers: pool.slots.length, chatters: lobby.size };
+        },
+      });
+      const { server, secure } = await listen(http, {
+        host: config.httpHost,
+        port: config.httpPort,
+        tlsCertFile: config.tlsCertFile,
+        tlsKeyFile: config.tlsKeyFile,
+        allowInsecurePublicBind: config.allowInsecurePublicBind,
+      });
+      cleanups.push(() => server.close());
+      const signaling = new SignalingServer(
+        server,
+        {
+          path: '/ws',
+          maxPayloadBytes: config.wsMaxPayloadBytes,
+          allowedOrigins: config.allowedOrigins,
+          trustedProxies: config.trustedProxies,
+          ipHashSecret,
+          messagesPerSecond: config.wsMessagesPerSecond,
+          messageBurst: config.wsMessageBurst,
+          heartbeatIntervalMs: config.heartbeatIntervalMs,
+        },
+        (connection, visitor) => {
+          lobby.admit(connection, visitor.ipHash, visitor.country, lobby.size + 1);
+        },
+      );
+      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports });
+      await app.#publishPresence();
+      log.info({ url: app.url, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
+      return app;
+    } catch (error) {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      throw error;
+    }
+  }
+
+  async #publishPresence(): Promise<void> {
+    try {
+      await this.#presence.publish(this.#lobby.size);
+      this.#lobby.broadcast(await this.#presence.total());
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'presence update failed');
+    }
+  }
+
+  /** Graceful stop: tell every chatter, close sockets, workers and Redis. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const timer of this.#timers) clearInterval(timer);
+      this.#lobby.close();
+      this.#signaling.close();
+      await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      await this.#presence.withdraw().catch(() => undefined);
+      this.pool.close();
+      await this.redis.close();
+    })();
+    return this.#closing;
+  }
+}

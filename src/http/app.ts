@@ -1,0 +1,63 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../config/paths.js';
+import { logger } from '../logging/logger.js';
+
+const log = logger('http');
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  [detail: string]: unknown;
+}
+
+export interface HttpAppOptions {
+  health: () => Promise<HealthReport>;
+  online: () => Promise<number>;
+}
+
+const clientDir = join(projectRoot, 'dist', 'client');
+
+/** Static client, health check and the small public API. */
+export function createHttpApp(options: HttpAppOptions): Express {
+  if (!existsSync(join(clientDir, 'index.html'))) {
+    throw new Error(`the browser client is not built (${clientDir} has no index.html): run npm run build`);
+  }
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((_req, res, next) => {
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    );
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
+    next();
+  });
+  app.get('/healthz', async (_req, res, next) => {
+    try {
+      const report = await options.health();
+      res.status(report.status === 'ok' ? 200 : 503).json(report);
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.get('/api/online', async (_req, res, next) => {
+    try {
+      res.json({ online: await options.online() });
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.use(express.static(clientDir, { extensions: ['html'], index: 'index.html' }));
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such page' } });
+  });
+  app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+    log.error({ err: error.message }, 'request failed');
+    res.status(500).json({ error: { code: 'internal', message: 'something went wrong on our side' } });
+  });
+  return app;
+}

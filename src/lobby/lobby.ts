@@ -1,0 +1,277 @@
+import type { Matchmaker, Match } from '../matching/matchmaker.js';
+import type { MediaSlot, WorkerPool } from '../media/worker-pool.js';
+import { logger } from '../logging/logger.js';
+import {
+  assertUnreachable,
+  MAX_CHAT_LENGTH,
+  type ClientMessage,
+  type PartnerLeftReason,
+  type ReportReason,
+} from '../protocol/messages.js';
+import type { ReportStore } from '../reports/report-store.js';
+import type { Connection } from '../signaling/connection.js';
+import { allowedIn, wrongStateMessage } from './chatter-state.js';
+import { Chatter } from './chatter.js';
+import { mediaCapabilities, mediaConnect, mediaPause, mediaProduce, mediaReady, mediaTransports } from './media-requests.js';
+import { RequestError } from './request-error.js';
+
+const log = logger('lobby');
+
+export interface LobbyOptions {
+  matchRetryMs: number;
+}
+
+/**
+ * Everyone connected to this node: dispatches their requests, queues them in the matchmaker,
+ * pairs them (media consumers both ways), relays chat, and takes them apart on Next, Stop, Report,
+ * disconnect or a media worker's death.
+ */
+export class Lobby {
+  readonly #chatters = new Map<string, Chatter>();
+  readonly #matchmaker: Matchmaker;
+  readonly #pool: WorkerPool;
+  readonly #reports: ReportStore;
+  readonly #retryTimer: NodeJS.Timeout;
+
+  constructor(matchmaker: Matchmaker, pool: WorkerPool, reports: ReportStore, options: LobbyOptions) {
+    this.#matchmaker = matchmaker;
+    this.#pool = pool;
+    this.#reports = reports;
+    this.#retryTimer = setInterval(() => void this.#retryWaiting(), options.matchRetryMs);
+    pool.on('slotlost', (slot) => this.#onSlotLost(slot));
+  }
+
+  get size(): number {
+    return this.#chatters.size;
+  }
+
+  /** Admits a new connection; the chatter lives until the socket closes. */
+  admit(connection: Connection, ipHash: string, country: string | null, online: number): Chatter {
+    const chatter = new Chatter(connection, ipHash, country);
+    this.#chatters.set(chatter.id, chatter);
+    connection.on('message', (message) => {
+      void chatter.serialize(() => this.#dispatch(chatter, message));
+    });
+    connection.once('close', () => {
+      void chatter.serialize(() => this.#leave(chatter));
+    });
+    connection.send({ type: 'welcome', online, maxChatLength: MAX_CHAT_LENGTH });
+    return chatter;
+  }
+
+  broadcast(count: number): void {
+    for (const chatter of this.#chatters.values()) chatter.connection.send({ type: 'online', count });
+  }
+
+  async #dispatch(chatter: Chatter, message: ClientMessage): Promise<void> {
+    if (chatter.gone) return;
+    if (!allowedIn(message.type, chatter.state)) {
+      chatter.connection.replyError(message.id, 'wrong_state', wrongStateMessage(message.type, chatter.state));
+      return;
+    }
+    const reply = chatter.connection;
+    try {
+      switch (message.type) {
+        case 'start':
+          if (message.mode === 'video' && !chatter.media?.producing) {
+            throw new RequestError('wrong_state', 'video chat needs your camera first: set up media and produce, or use text only');
+          }
+          chatter.settings = { mode: message.mode, interests: message.interests, countries: message.countries };
+          reply.reply(message.id, 'start', undefined);
+          await this.#enqueue(chatter);
+          return;
+        case 'next':
+          reply.reply(message.id, 'next', undefined);
+          await this.#endPairOrWait(chatter, 'next');
+          await this.#enqueue(chatter);
+          return;
+        case 'stop':
+          reply.reply(message.id, 'stop', undefined);
+          await this.#endPairOrWait(chatter, 'stop');
+          return;
+        case 'chat':
+          this.#relayChat(chatter, message.id, message.text);
+          return;
+        case 'typing':
+          chatter.partner?.connection.send({ type: 'typing', typing: message.typing });
+          reply.reply(message.id, 'typing', undefined);
+          return;
+        case 'report':
+          await this.#report(chatter, message.id, message.reason);
+          return;
+        case 'media.capabilities':
+          reply.reply(message.id, message.type, await mediaCapabilities(this.#pool));
+          return;
+        case 'media.transports':
+          reply.reply(message.id, message.type, await mediaTransports(chatter, this.#pool, message));
+          return;
+        case 'media.connect':
+          await mediaConnect(chatter, message);
+          reply.reply(message.id, message.type, undefined);
+          return;
+        case 'media.produce':
+          reply.reply(message.id, message.type, await mediaProduce(chatter, message));
+          return;
+        case 'media.pause':
+          await mediaPause(chatter, message);
+          reply.reply(message.id, message.type, undefined);
+          return;
+        case 'media.ready':
+          await mediaReady(chatter, message);
+          reply.reply(message.id, message.type, undefined);
+          return;
+        default:
+          assertUnreachable(message);
+      }
+    } catch (error) {
+      if (error instanceof RequestError) {
+        reply.replyError(message.id, error.code, error.message);
+        return;
+      }
+      log.error({ chatter: chatter.id, type: message.type, err: (error as Error).message }, 'request failed');
+      reply.replyError(message.id, 'internal', 'the server could not complete that request');
+    }
+  }
+
+  async #enqueue(chatter: Chatter): Promise<void> {
+    const settings = chatter.settings;
+    if (!settings || chatter.gone) return;
+    chatter.state = 'waiting';
+    chatter.connection.send({ type: 'waiting' });
+    const match = await this.#matchmaker.enqueue(
+      { sessionId: chatter.id, mode: settings.mode, interests: settings.interests, countries: settings.countries, country: chatter.country },
+      Date.now(),
+    );
+    if (match) await this.#pair(chatter, match);
+  }
+
+  async #retryWaiting(): Promise<void> {
+    for (const chatter of this.#chatters.values()) {
+      if (chatter.state !== 'waiting') continue;
+      await chatter.serialize(async () => {
+        if (chatter.state !== 'waiting' || chatter.gone) return;
+        const match = await this.#matchmaker.retry(chatter.id, Date.now());
+        if (match) await this.#pair(chatter, match);
+      }).catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
+    }
+  }
+
+  async #pair(chatter: Chatter, match: Match): Promise<void> {
+    const partner = this.#chatters.get(match.partnerId);
+    if (!partner || partner.gone || partner.state !== 'waiting') {
+      // The ticket outlived its chatter (gone, stopping, or left behind by an earlier run): look again.
+      if (!partner) await this.#matchmaker.leave(match.partnerId);
+      await this.#enqueue(chatter);
+      return;
+    }
+    chatter.state = 'paired';
+    partner.state = 'paired';
+    chatter.partner = partner;
+    partner.partner = chatter;
+    for (const [self, other] of [[chatter, partner], [partner, chatter]] as const) {
+      const filters = (self.settings?.countries.length ?? 0) > 0;
+      self.connection.send({
+        type: 'paired',
+        mode: self.settings?.mode ?? 'text',
+        sharedInterests: match.sharedInterests,
+        ...(filters && other.country ? { partnerCountry: other.country } : {}),
+      });
+    }
+    if (chatter.settings?.mode === 'video') await this.#connectMedia(chatter, partner);
+  }
+
+  async #connectMedia(a: Chatter, b: Chatter): Promise<void> {
+    for (const [self, other] of [[a, b], [b, a]] as const) {
+      if (self.partner !== other || !self.media || !other.media) return;
+      try {
+        const consumers = await self.media.consume(other.media);
+        if (self.partner !== other) {
+          self.media.closeConsumers();
+          return;
+        }
+        self.connection.send({ type: 'media.consume', consumers });
+        self.connection.send({ type: 'partner.media', ...other.media.liveKinds });
+      } catch (error) {
+        log.error({ chatter: self.id, err: (error as Error).message }, 'consume failed');
+        this.#unpair(self, 'media_failure');
+        self.connection.send({ type: 'partner.left', reason: 'media_failure' });
+        return;
+      }
+    }
+  }
+
+  /** Ends the chatter's pair (the partner is told why) or takes it out of the queue. */
+  async #endPairOrWait(chatter: Chatter, reason: PartnerLeftReason): Promise<void> {
+    if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
+    if (chatter.state === 'paired') this.#unpair(chatter, reason);
+    chatter.state = 'idle';
+  }
+
+  #unpair(chatter: Chatter, reason: PartnerLeftReason): void {
+    const partner = chatter.partner;
+    chatter.partner = undefined;
+    chatter.media?.closeConsumers();
+    chatter.state = 'idle';
+    if (!partner) return;
+    partner.partner = undefined;
+    partner.media?.closeConsumers();
+    partner.state = 'idle';
+    partner.connection.send({ type: 'partner.left', reason });
+  }
+
+  #relayChat(chatter: Chatter, id: number, text: string): void {
+    const verdict = chatter.chatFilter.check(text);
+    if (verdict.action === 'block') {
+      chatter.connection.replyError(id, 'chat_blocked', verdict.warning);
+      return;
+    }
+    chatter.partner?.connection.send({ type: 'chat', text: verdict.text });
+    chatter.connection.reply(id, 'chat', { text: verdict.text });
+    if (verdict.action === 'censor') chatter.connection.send({ type: 'chat.warning', message: verdict.warning });
+  }
+
+  async #report(chatter: Chatter, id: number, reason: ReportReason): Promise<void> {
+    const partner = chatter.partner;
+    if (!partner) throw new RequestError('wrong_state', 'there is no partner to report');
+    const report = await this.#reports.record({
+      reporterHash: chatter.ipHash,
+      reportedHash: partner.ipHash,
+      reason,
+      mode: chatter.settings?.mode ?? 'text',
+    });
+    this.#unpair(chatter, 'disconnected');
+    chatter.connection.reply(id, 'report', { referenceId: report.referenceId });
+    log.info({ referenceId: report.referenceId, reason }, 'report recorded');
+  }
+
+  async #leave(chatter: Chatter): Promise<void> {
+    try {
+      await this.#endPairOrWait(chatter, 'disconnected');
+    } finally {
+      chatter.media?.close();
+      this.#chatters.delete(chatter.id);
+    }
+  }
+
+  #onSlotLost(slot: MediaSlot): void {
+    for (const chatter of this.#chatters.values()) {
+      if (chatter.media?.slot !== slot) continue;
+      void chatter.serialize(async () => {
+        chatter.media?.close();
+        chatter.media = undefined;
+        if (chatter.state === 'paired') this.#unpair(chatter, 'media_failure');
+        if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
+        chatter.state = 'idle';
+        chatter.connection.send({ type: 'media.reset', reason: 'The video server restarted. Reconnecting your camera…' });
+      });
+    }
+  }
+
+  /** Tells everyone the server is going away, and stops matching. */
+  close(): void {
+    clearInterval(this.#retryTimer);
+    for (const chatter of this.#chatters.values()) {
+      chatter.connection.closeWith('server_shutdown', 'The server is restarting. Reconnect in a moment.');
+    }
+  }
+}

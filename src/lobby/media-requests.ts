@@ -1,0 +1,79 @@
+import type { types } from 'mediasoup';
+import { ChatterMedia, MediaStateError } from '../media/chatter-media.js';
+import type { WorkerPool } from '../media/worker-pool.js';
+import type { ClientMessage, ResponseData } from '../protocol/messages.js';
+import type { Chatter } from './chatter.js';
+import { RequestError } from './request-error.js';
+
+type MediaMessage = Extract<ClientMessage, { type: `media.${string}` }>;
+
+/** Turns media state errors into replies the browser understands. */
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RequestError) throw error;
+    if (error instanceof MediaStateError) throw new RequestError('wrong_state', error.message);
+    if (error instanceof TypeError) throw new RequestError('bad_message', error.message);
+    throw new RequestError('media_unavailable', (error as Error).message);
+  }
+}
+
+function mediaOf(chatter: Chatter): ChatterMedia {
+  if (!chatter.media || chatter.media.closed) {
+    throw new RequestError('wrong_state', 'no media transports yet: send media.transports first');
+  }
+  return chatter.media;
+}
+
+export async function mediaCapabilities(pool: WorkerPool): Promise<ResponseData['media.capabilities']> {
+  const slot = (() => {
+    try {
+      return pool.pick();
+    } catch {
+      throw new RequestError('media_unavailable', 'no media worker is available');
+    }
+  })();
+  return { routerRtpCapabilities: slot.router.rtpCapabilities as unknown as Record<string, unknown> };
+}
+
+/** Creates (or recreates) the chatter's transports on the least-loaded worker. */
+export async function mediaTransports(
+  chatter: Chatter,
+  pool: WorkerPool,
+  message: Extract<MediaMessage, { type: 'media.transports' }>,
+): Promise<ResponseData['media.transports']> {
+  if (chatter.state !== 'idle') throw new RequestError('wrong_state', 'media can be set up only between chats');
+  return guarded(async () => {
+    chatter.media?.close();
+    chatter.media = undefined;
+    const slot = pool.pick();
+    chatter.media = await ChatterMedia.create(slot, message.rtpCapabilities as unknown as types.RtpCapabilities);
+    return chatter.media.describeTransports();
+  });
+}
+
+export async function mediaConnect(chatter: Chatter, message: Extract<MediaMessage, { type: 'media.connect' }>): Promise<void> {
+  const media = mediaOf(chatter);
+  await guarded(() => media.connect(message.direction, message.dtlsParameters as unknown as types.DtlsParameters));
+}
+
+export async function mediaProduce(
+  chatter: Chatter,
+  message: Extract<MediaMessage, { type: 'media.produce' }>,
+): Promise<ResponseData['media.produce']> {
+  const media = mediaOf(chatter);
+  const producerId = await guarded(() => media.produce(message.kind, message.rtpParameters as unknown as types.RtpParameters));
+  return { producerId };
+}
+
+export async function mediaPause(chatter: Chatter, message: Extract<MediaMessage, { type: 'media.pause' }>): Promise<void> {
+  const media = mediaOf(chatter);
+  await guarded(() => media.setPaused(message.kind, message.paused));
+  chatter.partner?.connection.send({ type: 'partner.media', ...media.liveKinds });
+}
+
+export async function mediaReady(chatter: Chatter, message: Extract<MediaMessage, { type: 'media.ready' }>): Promise<void> {
+  const media = mediaOf(chatter);
+  await guarded(() => media.resume(message.consumerIds));
+}

@@ -1,0 +1,164 @@
+import type { Redis, Result } from 'ioredis';
+import { logger } from '../logging/logger.js';
+import { CHAT_MODES, type ChatMode } from '../protocol/messages.js';
+import { MATCH_SCRIPTS, queueKey } from './match-script.js';
+import { normalizeTicket, type Ticket } from './ticket.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    veilMatchEnqueue(...args: string[]): Result<string[] | null, Context>;
+    veilMatchRetry(...args: string[]): Result<string[] | null, Context>;
+    veilMatchLeave(...args: string[]): Result<number, Context>;
+  }
+}
+
+const log = logger('matchmaker');
+
+/** A pair made by enqueue() or retry(), seen from the caller. */
+export interface Match {
+  /** The caller. */
+  sessionId: string;
+  /** The partner, taken out of the queue; the caller's side must tell it. */
+  partnerId: string;
+  /** Interests both gave, in the caller's order; empty when they met after a fallback. */
+  sharedInterests: string[];
+}
+
+export interface MatchmakerOptions {
+  /** How long (ms) a chatter with interests insists on a shared one before anyone will do. Default 5000. */
+  interestFallbackMs?: number;
+  /** Two chatters just paired are not paired again for this long (s); 0 turns it off. Default 120. */
+  recentPartnerSeconds?: number;
+  /** Candidates examined per call at most, whatever the queue length. Default 200. */
+  maxScan?: number;
+  /** Prefix of every key the matchmaker writes. Default "veil:match:". */
+  keyPrefix?: string;
+  /**
+   * Safety-net TTL of a waiting ticket (s), refreshed by every retry(): a ticket whose node died
+   * disappears after this long. A waiting session must call retry() more often. Default 300.
+   */
+  ticketTtlSeconds?: number;
+}
+
+type Settings = Required<MatchmakerOptions>;
+
+function integerIn(name: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TypeError(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function settingsFrom(options: MatchmakerOptions): Settings {
+  const keyPrefix = options.keyPrefix ?? 'veil:match:';
+  if (keyPrefix.length === 0) throw new TypeError('keyPrefix must not be empty');
+  return {
+    interestFallbackMs: integerIn('interestFallbackMs', options.interestFallbackMs ?? 5000, 0, 3_600_000),
+    recentPartnerSeconds: integerIn('recentPartnerSeconds', options.recentPartnerSeconds ?? 120, 0, 86_400),
+    maxScan: integerIn('maxScan', options.maxScan ?? 200, 1, 100_000),
+    keyPrefix,
+    ticketTtlSeconds: integerIn('ticketTtlSeconds', options.ticketTtlSeconds ?? 300, 1, 86_400),
+  };
+}
+
+function checkNow(now: number): string {
+  return String(integerIn('now', now, 0, Number.MAX_SAFE_INTEGER));
+}
+
+function toMatch(sessionId: string, reply: string[] | null): Match | null {
+  if (reply === null) return null;
+  const [partnerId, ...sharedInterests] = reply;
+  if (partnerId === undefined) throw new Error('matchmaker script replied with an empty pair');
+  return { sessionId, partnerId, sharedInterests };
+}
+
+/**
+ * Random pairing of waiting chatters through Redis. Every operation is one Lua script, so several
+ * Node processes may share the queue: a session is paired at most once, never with itself.
+ * Tickets live in Redis only while their owner waits.
+ */
+export class Matchmaker {
+  readonly #redis: Redis;
+  readonly #settings: Settings;
+
+  private constructor(redis: Redis, settings: Settings) {
+    this.#redis = redis;
+    this.#settings = settings;
+  }
+
+  /**
+   * Loads the scripts into Redis (fails fast if it is unreachable) and defines them on `redis`.
+   * The client must not use ioredis' own keyPrefix option: use `options.keyPrefix`.
+   */
+  static async create(redis: Redis, options: MatchmakerOptions = {}): Promise<Matchmaker> {
+    const settings = settingsFrom(options);
+    if (redis.options.keyPrefix) throw new TypeError('the Redis client must not set keyPrefix; use options.keyPrefix');
+    for (const [name, lua] of Object.entries(MATCH_SCRIPTS)) {
+      await redis.script('LOAD', lua);
+      redis.defineCommand(name, { numberOfKeys: 0, lua });
+    }
+    log.debug({ maxScan: settings.maxScan, keyPrefix: settings.keyPrefix }, 'create() | scripts loaded');
+    return new Matchmaker(redis, settings);
+  }
+
+  /**
+   * Pairs the ticket now with the longest-waiting compatible chatter (one sharing an interest
+   * first), or queues it and returns null. A session already queued is replaced, its wait
+   * restarting. `now` is the time in ms epoch (injectable for tests). Throws TypeError on a bad
+   * ticket.
+   */
+  async enqueue(ticket: Ticket, now: number): Promise<Match | null> {
+    const valid = normalizeTicket(ticket);
+    const reply = await this.#redis.veilMatchEnqueue(
+      ...this.#matchArgs(valid.sessionId, now),
+      valid.mode,
+      valid.interests.join('\n'),
+      valid.countries.join('\n'),
+      valid.country ?? '',
+    );
+    return this.#report('enqueue', toMatch(valid.sessionId, reply));
+  }
+
+  /**
+   * Tries again for a session already waiting (its interest fallback may have passed, a partner's
+   * may have, or its last scan may have missed someone) and refreshes its ticket's TTL.
+   * Null means still waiting, or not queued at all.
+   */
+  async retry(sessionId: string, now: number): Promise<Match | null> {
+    const reply = await this.#redis.veilMatchRetry(...this.#matchArgs(sessionId, now));
+    return this.#report('retry', toMatch(sessionId, reply));
+  }
+
+  /** Takes the session out of the queue and forgets its ticket. Idempotent. */
+  async leave(sessionId: string): Promise<void> {
+    await this.#redis.veilMatchLeave(this.#settings.keyPrefix, sessionId);
+  }
+
+  /**
+   * Chatters waiting in a mode. May briefly count tickets whose node died, until their TTL passes
+   * and a scan drops them.
+   */
+  async waitingCount(mode: ChatMode): Promise<number> {
+    if (!CHAT_MODES.includes(mode)) throw new TypeError(`mode must be one of ${CHAT_MODES.join(', ')}`);
+    return this.#redis.zcard(queueKey(this.#settings.keyPrefix, mode));
+  }
+
+  #matchArgs(sessionId: string, now: number): string[] {
+    const s = this.#settings;
+    return [
+      s.keyPrefix,
+      sessionId,
+      checkNow(now),
+      String(s.interestFallbackMs),
+      String(s.recentPartnerSeconds),
+      String(s.maxScan),
+      String(s.ticketTtlSeconds * 1000),
+      String(Math.random()),
+    ];
+  }
+
+  #report(operation: string, match: Match | null): Match | null {
+    if (match) log.debug({ sessionId: match.sessionId, partnerId: match.partnerId }, `${operation}() | paired`);
+    return match;
+  }
+}

@@ -1,0 +1,156 @@
+import type { types } from 'mediasoup';
+import type { ConsumerDescription, TransportDescription } from '../protocol/messages.js';
+import type { MediaSlot } from './worker-pool.js';
+import { ensurePiped } from './pipe.js';
+
+export type MediaKind = 'audio' | 'video';
+export type Direction = 'send' | 'recv';
+
+export class MediaStateError extends Error {
+  override name = 'MediaStateError';
+}
+
+/**
+ * One chatter's media for the whole visit: a send and a receive WebRtcTransport on one router, the
+ * chatter's producers, and the consumers of the current partner's producers (which change on Next).
+ */
+export class ChatterMedia {
+  readonly slot: MediaSlot;
+  readonly #rtpCapabilities: types.RtpCapabilities;
+  readonly #transports: Record<Direction, types.WebRtcTransport>;
+  readonly #producers = new Map<MediaKind, types.Producer>();
+  readonly #consumers = new Map<string, types.Consumer>();
+  #closed = false;
+
+  private constructor(slot: MediaSlot, rtpCapabilities: types.RtpCapabilities, transports: Record<Direction, types.WebRtcTransport>) {
+    this.slot = slot;
+    this.#rtpCapabilities = rtpCapabilities;
+    this.#transports = transports;
+  }
+
+  /** Creates both transports on the slot's router, through its WebRtcServer (one port per worker). */
+  static async create(slot: MediaSlot, rtpCapabilities: types.RtpCapabilities): Promise<ChatterMedia> {
+    const options: types.WebRtcTransportOptions = {
+      webRtcServer: slot.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 600_000,
+    };
+    const send = await slot.router.createWebRtcTransport(options);
+    let recv: types.WebRtcTransport;
+    try {
+      recv = await slot.router.createWebRtcTransport(options);
+    } catch (error) {
+      send.close();
+      throw error;
+    }
+    slot.load++;
+    return new ChatterMedia(slot, rtpCapabilities, { send, recv });
+  }
+
+  describeTransports(): { send: TransportDescription; recv: TransportDescription } {
+    const describe = (t: types.WebRtcTransport): TransportDescription => ({
+      id: t.id,
+      iceParameters: { ...t.iceParameters },
+      iceCandidates: t.iceCandidates.map((c) => ({ ...c })),
+      dtlsParameters: { ...t.dtlsParameters } as unknown as Record<string, unknown>,
+    });
+    return { send: describe(this.#transports.send), recv: describe(this.#transports.recv) };
+  }
+
+  async connect(direction: Direction, dtlsParameters: types.DtlsParameters): Promise<void> {
+    this.#assertOpen();
+    await this.#transports[direction].connect({ dtlsParameters });
+  }
+
+  async produce(kind: MediaKind, rtpParameters: types.RtpParameters): Promise<string> {
+    this.#assertOpen();
+    if (this.#producers.has(kind)) throw new MediaStateError(`an ${kind} producer exists already`);
+    const producer = await this.#transports.send.produce({ kind, rtpParameters });
+    this.#producers.set(kind, producer);
+    producer.observer.once('close', () => this.#producers.delete(kind));
+    return producer.id;
+  }
+
+  get producing(): boolean {
+    return this.#producers.size > 0;
+  }
+
+  /** Which of the chatter's tracks are live (not paused by the chatter). */
+  get liveKinds(): { audio: boolean; video: boolean } {
+    const live = (kind: MediaKind): boolean => {
+      const producer = this.#producers.get(kind);
+      return producer !== undefined && !producer.paused;
+    };
+    return { audio: live('audio'), video: live('video') };
+  }
+
+  async setPaused(kind: MediaKind, paused: boolean): Promise<void> {
+    const producer = this.#producers.get(kind);
+    if (!producer) throw new MediaStateError(`no ${kind} producer`);
+    if (paused) await producer.pause();
+    else await producer.resume();
+  }
+
+  /**
+   * Consumers (paused) on this chatter's receive transport for every producer of the partner,
+   * piping the producers into this router first when the partner lives on another worker.
+   */
+  async consume(partner: ChatterMedia): Promise<ConsumerDescription[]> {
+    this.#assertOpen();
+    const descriptions: ConsumerDescription[] = [];
+    for (const producer of partner.#producers.values()) {
+      if (partner.slot.router !== this.slot.router) {
+        await ensurePiped(producer.id, partner.slot.router, this.slot.router);
+      }
+      if (!this.slot.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) continue;
+      const consumer = await this.#transports.recv.consume({
+        producerId: producer.id,
+        rtpCapabilities: this.#rtpCapabilities,
+        paused: true,
+      });
+      this.#consumers.set(consumer.id, consumer);
+      consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+      descriptions.push({
+        id: consumer.id,
+        producerId: producer.id,
+        kind: consumer.kind,
+        rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+      });
+    }
+    return descriptions;
+  }
+
+  /** Resumes consumers once the client has set them up: the first thing it gets is a keyframe. */
+  async resume(consumerIds: readonly string[]): Promise<void> {
+    for (const id of consumerIds) {
+      const consumer = this.#consumers.get(id);
+      if (!consumer) throw new MediaStateError(`unknown consumer ${id}`);
+      await consumer.resume();
+      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    }
+  }
+
+  closeConsumers(): void {
+    for (const consumer of this.#consumers.values()) consumer.close();
+    this.#consumers.clear();
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#transports.send.closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.closeConsumers();
+    this.#transports.send.close();
+    this.#transports.recv.close();
+    this.slot.load = Math.max(0, this.slot.load - 1);
+  }
+
+  #assertOpen(): void {
+    if (this.closed) throw new MediaStateError('media is closed');
+  }
+}

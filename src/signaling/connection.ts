@@ -1,0 +1,137 @@
+import { EventEmitter } from 'node:events';
+import type { WebSocket, RawData } from 'ws';
+import {
+  clientMessageSchema,
+  type ClientMessage,
+  type CloseReason,
+  type ErrorCode,
+  type ResponseData,
+  type ServerMessage,
+} from '../protocol/messages.js';
+import { admit, FloodGuard, TokenBucket } from './rate-limit.js';
+
+export interface ConnectionOptions {
+  messagesPerSecond: number;
+  messageBurst: number;
+  heartbeatIntervalMs: number;
+}
+
+export type ConnectionEvents = {
+  /** A well-formed, schema-valid message within the rate limit. */
+  message: [ClientMessage];
+  /** The socket is gone (closed by either side, or missed heartbeats). Emitted once. */
+  close: [];
+};
+
+/** Close codes in the private range; the reason text is the CloseReason. */
+const CLOSE_CODE: Record<CloseReason, number> = { flooding: 4001, abuse: 4002, server_shutdown: 4003, replaced: 4004 };
+
+/**
+ * One browser's WebSocket: parses and validates every frame at the edge, answers malformed ones
+ * with an error naming what was wrong, enforces the rate limit, and detects dead peers with
+ * ping/pong. Everything past this point works with typed ClientMessages.
+ */
+export class Connection extends EventEmitter<ConnectionEvents> {
+  readonly #ws: WebSocket;
+  readonly #bucket: TokenBucket;
+  readonly #guard = new FloodGuard();
+  readonly #heartbeat: NodeJS.Timeout;
+  #alive = true;
+  #closed = false;
+
+  constructor(ws: WebSocket, options: ConnectionOptions) {
+    super();
+    this.#ws = ws;
+    this.#bucket = new TokenBucket({ ratePerSecond: options.messagesPerSecond, burst: options.messageBurst });
+    ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
+    ws.on('pong', () => {
+      this.#alive = true;
+    });
+    ws.once('close', () => this.#onClose());
+    ws.on('error', () => ws.terminate());
+    this.#heartbeat = setInterval(() => {
+      if (!this.#alive) {
+        ws.terminate();
+        return;
+      }
+      this.#alive = false;
+      ws.ping();
+    }, options.heartbeatIntervalMs);
+  }
+
+  send(message: ServerMessage): void {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#ws.send(JSON.stringify(message));
+  }
+
+  reply<T extends keyof ResponseData>(id: number, _type: T, data: ResponseData[T]): void {
+    this.send(data === undefined ? { type: 'response', id, ok: true } : { type: 'response', id, ok: true, data });
+  }
+
+  replyError(id: number, code: ErrorCode, message: string): void {
+    this.send({ type: 'response', id, ok: false, error: { code, message } });
+  }
+
+  /** Tells the browser why, then closes the socket. */
+  closeWith(reason: CloseReason, message: string): void {
+    if (this.#closed) return;
+    this.send({ type: 'closing', reason, message });
+    this.#ws.close(CLOSE_CODE[reason], reason);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #onFrame(data: RawData, isBinary: boolean): void {
+    const verdict = admit(this.#bucket, this.#guard);
+    if (verdict === 'disconnect') {
+      this.closeWith('flooding', 'Too many messages: you have been disconnected.');
+      return;
+    }
+    if (verdict === 'rate_limited') {
+      this.send({ type: 'error', error: { code: 'rate_limited', message: 'too many messages; slow down' } });
+      return;
+    }
+    if (isBinary) {
+      this.send({ type: 'error', error: { code: 'bad_message', message: 'binary frames are not accepted; send JSON text' } });
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawToString(data));
+    } catch {
+      this.send({ type: 'error', error: { code: 'bad_json', message: 'the frame is not valid JSON' } });
+      return;
+    }
+    const parsed = clientMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      const message = `${where}${issue?.message ?? 'invalid message'}`;
+      const id = requestId(json);
+      if (id === undefined) this.send({ type: 'error', error: { code: 'bad_message', message } });
+      else this.replyError(id, 'bad_message', message);
+      return;
+    }
+    this.emit('message', parsed.data);
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.emit('close');
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+function requestId(json: unknown): number | undefined {
+  if (typeof json !== 'object' || json === null || !('id' in json)) return undefined;
+  const id = (json as { id: unknown }).id;
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : undefined;
+}

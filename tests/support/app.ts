@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { setLogLevel } from '../../src/logging/logger.js';
+
+export interface TestApp {
+  app: App;
+  dataDir: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+let nextPortBase = 42000 + Math.floor(Math.random() * 200) * 10;
+
+/** The real server (embedded redis-server, real mediasoup workers) on a random port, quiet logs. */
+export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  setLogLevel(process.env.VEIL_TEST_LOG_LEVEL ?? 'silent');
+  const dataDir = mkdtempSync(join(tmpdir(), 'veil-app-'));
+  const rtcPortBase = nextPortBase;
+  nextPortBase += 10;
+  const config = loadConfig({}, {
+    httpPort: 0,
+    dataDir,
+    mediasoupWorkers: 2,
+    rtcPortBase,
+    heartbeatIntervalMs: 1000,
+    matchRetryMs: 200,
+    logLevel: 'silent',
+    ...overrides,
+  });
+  const app = await App.create(config);
+  return {
+    app,
+    dataDir,
+    config,
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
