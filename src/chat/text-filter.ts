@@ -16,6 +16,7 @@ import {
 } from 'obscenity';
 import { SpamTracker, fingerprint, type Fingerprint, type SpamTrackerOptions } from './spam-tracker.js';
 
+/** Every reason a message can be blocked for; the client keys its texts on these. */
 export const CHAT_BLOCK_REASONS = ['link', 'flood', 'repeat', 'abuse', 'empty'] as const;
 /** Why a message was not relayed. */
 export type ChatBlockReason = (typeof CHAT_BLOCK_REASONS)[number];

@@ -89,13 +89,14 @@ async function ip(args: readonly string[]): Promise<string> {
   });
 }
 
-/** Like ip(), but a missing device or namespace counts as success (for idempotent deletes). */
-async function ipDelete(args: readonly string[]): Promise<void> {
+/** Like ip(), but a missing device or namespace is not an error (idempotent deletes); false then. */
+async function ipDelete(args: readonly string[]): Promise<boolean> {
   try {
     await ip(args);
+    return true;
   } catch (error) {
     const gone = /Cannot find device|does not exist|No such file or directory|Cannot open network namespace/i;
-    if (error instanceof IpCommandError && gone.test(error.stderr)) return;
+    if (error instanceof IpCommandError && gone.test(error.stderr)) return false;
     throw error;
   }
 }
@@ -163,8 +164,10 @@ function blockOf(name: string): number | undefined {
  * Returns the names it deleted. Called by createTestNetwork() before it claims a block.
  */
 export async function cleanStaleTestNetworks(): Promise<string[]> {
-  const links = (await listLinks()).filter((link) => blockOf(link.name) !== undefined);
+  // Namespaces before links: a live run creates (and names the owner of) its server link before
+  // its namespaces, so every namespace listed here has its server link in the later list.
   const namespaces = (await listNamespaces()).filter((name) => blockOf(name) !== undefined);
+  const links = (await listLinks()).filter((link) => blockOf(link.name) !== undefined);
   const liveBlocks = new Set<number>();
   for (const link of links) {
     const block = blockOf(link.name);
@@ -175,14 +178,12 @@ export async function cleanStaleTestNetworks(): Promise<string[]> {
   // claimed until everything else in it is gone.
   for (const name of namespaces) {
     if (liveBlocks.has(blockOf(name) ?? -1)) continue;
-    await ipDelete(['netns', 'delete', name]);
-    removed.push(name);
+    if (await ipDelete(['netns', 'delete', name])) removed.push(name);
   }
   const stale = links.filter((link) => !liveBlocks.has(blockOf(link.name) ?? -1));
   stale.sort((a, b) => Number(a.name.endsWith('-s')) - Number(b.name.endsWith('-s')));
   for (const link of stale) {
-    await ipDelete(['link', 'delete', 'dev', link.name]);
-    removed.push(link.name);
+    if (await ipDelete(['link', 'delete', 'dev', link.name])) removed.push(link.name);
   }
   return removed;
 }

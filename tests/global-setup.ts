@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../src/config/paths.js';
+
+/**
+ * Checks, before any test runs, that what the tests need is installed; a missing piece fails the
+ * run with the way to install it rather than letting tests skip or time out.
+ */
+export default function checkPrerequisites(): void {
+  const problems: string[] = [];
+  const onPath = (bin: string): boolean => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const [bin, pkg] of [['redis-server', 'redis-server'], ['chromium', 'chromium'], ['ip', 'iproute2'], ['ffmpeg', 'ffmpeg']]) {
+    if (!onPath(bin as string)) problems.push(`${bin} is missing: apt-get install ${pkg} (or npm run setup)`);
+  }
+  const worker = process.env.MEDIASOUP_WORKER_BIN ?? join(projectRoot, 'node_modules/mediasoup/worker/out/Release/mediasoup-worker');
+  if (!existsSync(worker)) problems.push(`the mediasoup worker binary is missing (${worker}): bash config/setup/mediasoup-worker.sh (or npm run setup)`);
+  if (!existsSync(join(projectRoot, 'dist/client/index.html'))) problems.push('the browser client is not built: npm run build (or npm run setup)');
+  if (process.getuid?.() !== 0) problems.push('the end-to-end tests create network namespaces and need root: run the tests as root');
+  if (problems.length > 0) throw new Error(`test prerequisites missing:\n  - ${problems.join('\n  - ')}`);
+}
