@@ -17,6 +17,7 @@ export class VideoCall {
   #camera: MediaStream | null = null;
   #link: MediaLink | null = null;
   #linkPending: Promise<MediaLink> | null = null;
+  #cameraPending: Promise<MediaStream> | null = null;
   /** Bumped by reset(): a link that finishes building for an older generation is thrown away. */
   #generation = 0;
   #tracksReleased = false;
@@ -35,17 +36,26 @@ export class VideoCall {
     return this.#paused;
   }
 
-  /** Opens the camera if it is not open yet (throws the getUserMedia DOMException). */
-  async openCamera(): Promise<MediaStream> {
-    if (this.#camera) return this.#camera;
-    const stream = await openCamera();
-    for (const kind of ['audio', 'video'] as const) {
-      for (const track of kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks()) {
-        track.enabled = !this.#paused[kind];
-      }
+  /** Opens the camera if it is not open yet (rejects with the getUserMedia DOMException). */
+  openCamera(): Promise<MediaStream> {
+    if (this.#camera) return Promise.resolve(this.#camera);
+    if (!this.#cameraPending) {
+      const pending = openCamera().then((stream) => {
+        for (const kind of ['audio', 'video'] as const) {
+          for (const track of kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks()) {
+            track.enabled = !this.#paused[kind];
+          }
+        }
+        this.#camera = stream;
+        return stream;
+      });
+      this.#cameraPending = pending;
+      const clear = (): void => {
+        if (this.#cameraPending === pending) this.#cameraPending = null;
+      };
+      pending.then(clear, clear);
     }
-    this.#camera = stream;
-    return stream;
+    return this.#cameraPending;
   }
 
   /** Makes sure we are producing the camera to the server (building the link if needed). */

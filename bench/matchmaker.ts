@@ -1,0 +1,155 @@
+/**
+ * Matchmaker benchmark: pairing throughput and enqueue latency with 1,000 and 10,000 chatters
+ * waiting, against a redis-server of its own (EmbeddedRedis: unix socket, AOF on).
+ *
+ * Run from the project root (the bundle goes under dist/ so that its external packages resolve
+ * from node_modules/; a bundle in /tmp cannot find ioredis):
+ *   npx esbuild bench/matchmaker.ts --bundle --platform=node --format=esm --packages=external \
+ *     --outfile=dist/bench/matchmaker.mjs && node dist/bench/matchmaker.mjs
+ *
+ * Each round fills the queue to the target size with chatters who cannot pair with one another
+ * (fresh, rare interests; some with a country filter), then lets CLIENTS connections feed arrivals
+ * (half plain, a fifth with a country filter, the rest with popular interests) at a virtual time
+ * past everyone's interest fallback, so most arrivals pair. The queue is refilled between rounds.
+ * Everything is bounded: it stops by itself.
+ */
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setLogLevel } from '../src/logging/logger.js';
+import { Matchmaker } from '../src/matching/matchmaker.js';
+import type { Ticket } from '../src/matching/ticket.js';
+import { EmbeddedRedis } from '../src/store/embedded-redis.js';
+
+const SIZES = [1000, 10_000];
+const ARRIVALS_PER_SIZE = 10_000;
+const CLIENTS = 4;
+const FALLBACK_MS = 5000;
+const FILL_BATCH = 500;
+const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'BR', 'IN', 'JP', 'PL'];
+const POPULAR_TAGS = Array.from({ length: 20 }, (_, i) => `popular${i}`);
+const RARE_TAGS = 500_000;
+
+/** mulberry32: a deterministic generator, so runs are comparable. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(42);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+const someCountries = (): string[] => [...new Set([pick(COUNTRIES), pick(COUNTRIES)].slice(0, 1 + Math.floor(random() * 2)))];
+const ownCountry = (): string | null => (random() < 0.1 ? null : pick(COUNTRIES));
+let nextId = 0;
+const newId = (): string => `s${(nextId += 1)}`;
+
+function waitingChatter(): Ticket {
+  const tags = Array.from({ length: 1 + Math.floor(random() * 3) }, () => `rare${Math.floor(random() * RARE_TAGS)}`);
+  return { sessionId: newId(), mode: 'video', interests: tags, countries: random() < 0.3 ? someCountries() : [], country: ownCountry() };
+}
+
+function arrival(): Ticket {
+  const roll = random();
+  const base: Ticket = { sessionId: newId(), mode: 'video', interests: [], countries: [], country: ownCountry() };
+  if (roll < 0.5) return base;
+  if (roll < 0.7) return { ...base, countries: someCountries() };
+  return { ...base, interests: [...new Set([pick(POPULAR_TAGS), pick(POPULAR_TAGS)])] };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function scriptMicrosPerCall(redis: Redis): Promise<number> {
+  const stats = await redis.info('commandstats');
+  const line = stats.split('\n').find((l) => l.startsWith('cmdstat_evalsha:'));
+  return Number(/usec_per_call=([\d.]+)/.exec(line ?? '')?.[1] ?? Number.NaN);
+}
+
+/** Enqueues waiting chatters at virtual time `now` until `size` wait; bounded by 4 x size tries. */
+async function fill(matchmakers: Matchmaker[], size: number, now: number): Promise<void> {
+  let tries = 0;
+  for (let waiting = 0; waiting < size; waiting = await matchmakers[0]!.waitingCount('video')) {
+    if (tries > 4 * size) throw new Error(`could not fill the queue to ${size} (reached ${waiting})`);
+    const batch = Array.from({ length: Math.min(FILL_BATCH, size - waiting) }, waitingChatter);
+    tries += batch.length;
+    await Promise.all(batch.map((t, i) => matchmakers[i % matchmakers.length]!.enqueue(t, now + i)));
+  }
+}
+
+interface RoundResult {
+  latencies: number[];
+  pairs: number;
+  seconds: number;
+  scriptMicros: number;
+}
+
+async function round(redis: Redis, matchmakers: Matchmaker[], size: number, arrivals: number): Promise<RoundResult> {
+  await redis.flushall();
+  const filledAt = 1_000_000_000;
+  await fill(matchmakers, size, filledAt);
+  await redis.config('RESETSTAT');
+  const virtualStart = filledAt + size + FALLBACK_MS + 1000;
+  const latencies: number[] = [];
+  let pairs = 0;
+  const started = performance.now();
+  await Promise.all(
+    matchmakers.map(async (matchmaker) => {
+      for (let i = 0; i < arrivals / matchmakers.length; i += 1) {
+        const t0 = performance.now();
+        const match = await matchmaker.enqueue(arrival(), virtualStart + Math.round(t0 - started));
+        latencies.push(performance.now() - t0);
+        if (match) pairs += 1;
+      }
+    }),
+  );
+  return { latencies, pairs, seconds: (performance.now() - started) / 1000, scriptMicros: await scriptMicrosPerCall(redis) };
+}
+
+async function main(): Promise<void> {
+  setLogLevel('warn');
+  const dir = mkdtempSync(join(tmpdir(), 'veil-bench-'));
+  const server = await EmbeddedRedis.create({ bin: 'redis-server', dir });
+  const clients = Array.from({ length: CLIENTS }, () => new Redis({ path: server.socketPath }));
+  try {
+    const redis = clients[0]!;
+    const matchmakers = await Promise.all(
+      clients.map((client) => Matchmaker.create(client, { interestFallbackMs: FALLBACK_MS, recentPartnerSeconds: 120, maxScan: 200 })),
+    );
+    const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+    const cpu = cpus();
+    const lines = [
+      `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, redis-server ${version}, ${CLIENTS} clients, maxScan 200`,
+      '',
+      '| waiting | arrivals | pairs | pairs/s | enqueue calls/s | p50 ms | p95 ms | p99 ms | script µs/call |',
+      '|--------:|---------:|------:|--------:|----------------:|-------:|-------:|-------:|---------------:|',
+    ];
+    for (const size of SIZES) {
+      const perRound = Math.min(ARRIVALS_PER_SIZE, size / 2);
+      const results: RoundResult[] = [];
+      for (let done = 0; done < ARRIVALS_PER_SIZE; done += perRound) results.push(await round(redis, matchmakers, size, perRound));
+      const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+      const pairs = results.reduce((sum, r) => sum + r.pairs, 0);
+      const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+      const micros = results.reduce((sum, r) => sum + r.scriptMicros, 0) / results.length;
+      lines.push(
+        `| ${size} | ${latencies.length} | ${pairs} | ${Math.round(pairs / seconds)} | ${Math.round(latencies.length / seconds)} | ` +
+          `${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 95).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ${micros.toFixed(0)} |`,
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await Promise.all(clients.map((client) => client.quit()));
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

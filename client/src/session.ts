@@ -1,0 +1,390 @@
+import { assertUnreachable, ERROR_TEXT, type ReportReason } from '../../src/protocol/messages.js';
+import { describeCameraError, stopStream } from './camera.js';
+import { ChatLog } from './chat-log.js';
+import type { UiState } from './controls.js';
+import { ConnectionLostError, describeError, isRequestError } from './errors.js';
+import type { ChatSettings } from './landing.js';
+import type { MediaKind } from './media.js';
+import type { Push, Signaling } from './signaling.js';
+import { partnerLeftText, TEXT } from './texts.js';
+import { TypingNotifier } from './typing.js';
+import { VideoCall } from './video.js';
+import type { ChatView } from './views.js';
+
+/** States in which the user is in the chat view and wants to be (or is) talking to someone. */
+const CHATTING: ReadonlySet<UiState> = new Set<UiState>(['starting', 'waiting', 'paired', 'partner-left', 'reconnecting']);
+
+/**
+ * One visit's chat: follows the server's pushes, drives the buttons, and after a lost connection
+ * or a media reset sets media up again and searches again with the same settings.
+ */
+export class ChatSession {
+  readonly #signaling: Signaling;
+  readonly #view: ChatView;
+  readonly #log: ChatLog;
+  readonly #typing: TypingNotifier;
+  readonly #video: VideoCall;
+  #settings: ChatSettings | null = null;
+  /** The user wants to be chatting: searching again after a reconnect or media reset. */
+  #active = false;
+  #state: UiState = 'landing';
+  /** Bumped by every begin()/stop()/home(): an older run stops at its next await. */
+  #run = 0;
+
+  constructor(signaling: Signaling, view: ChatView) {
+    this.#signaling = signaling;
+    this.#view = view;
+    this.#log = new ChatLog(view.messages, view.typingIndicator);
+    this.#typing = new TypingNotifier((typing) => this.#sendTyping(typing));
+    this.#video = new VideoCall(signaling, () => this.#view.setStatus('The video connection is having trouble…'));
+    signaling.on('push', (message) => this.#onPush(message));
+    signaling.on('lost', () => this.#onLost());
+  }
+
+  get state(): UiState {
+    return this.#state;
+  }
+
+  get settings(): ChatSettings | null {
+    return this.#settings;
+  }
+
+  get video(): VideoCall {
+    return this.#video;
+  }
+
+  // ---- user actions ----------------------------------------------------------------------------
+
+  start(settings: ChatSettings): void {
+    this.#settings = settings;
+    this.#active = true;
+    this.#view.showChat(settings.mode);
+    this.#view.showMediaError(null);
+    this.#log.clear();
+    void this.#begin(settings.mode === 'video' ? TEXT.startingCamera : TEXT.connecting);
+  }
+
+  startAgain(): void {
+    if (this.#settings) this.start(this.#settings);
+  }
+
+  /** After a camera error or media_unavailable: the same settings, without video. */
+  useTextOnly(): void {
+    if (!this.#settings) return;
+    void this.#releaseCamera();
+    this.start({ ...this.#settings, mode: 'text' });
+  }
+
+  async next(): Promise<void> {
+    if (this.#state !== 'waiting' && this.#state !== 'paired' && this.#state !== 'partner-left') return;
+    const partnerGone = this.#state === 'partner-left';
+    this.#endPartner();
+    this.#log.clear();
+    this.#setState('waiting', TEXT.waiting);
+    // After partner.left the server may hold us idle (then `start`) or queued (then `next`).
+    await this.#searchAgain(partnerGone ? ['start', 'next'] : ['next', 'start']);
+  }
+
+  async stop(): Promise<void> {
+    if (!CHATTING.has(this.#state)) return;
+    this.#active = false;
+    this.#run++;
+    this.#endPartner();
+    this.#log.clear();
+    this.#log.add('system', TEXT.stopped);
+    this.#setState('idle', TEXT.stoppedStatus);
+    try {
+      await this.#signaling.request('stop', {});
+    } catch (error) {
+      // Not connected, or already idle on the server (partner left): we are where we wanted to be.
+      if (!(error instanceof ConnectionLostError) && !isRequestError(error, 'wrong_state')) {
+        this.#view.setStatus(describeError(error));
+      }
+    }
+  }
+
+  /** Back to the landing page: end any chat and turn the camera off. */
+  async home(): Promise<void> {
+    if (CHATTING.has(this.#state)) await this.stop();
+    this.#run++;
+    this.#active = false;
+    this.#log.clear();
+    this.#setState('landing', '');
+    this.#view.showLanding();
+    await this.#releaseCamera();
+  }
+
+  async report(reason: ReportReason): Promise<string | null> {
+    if (this.#state !== 'paired') return ERROR_TEXT.wrong_state;
+    let referenceId: string;
+    try {
+      ({ referenceId } = await this.#signaling.request('report', { reason }));
+    } catch (error) {
+      return describeError(error);
+    }
+    this.#active = false;
+    this.#run++;
+    this.#endPartner();
+    this.#log.clear();
+    this.#log.add('system', TEXT.reported);
+    this.#log.add('system', `Report reference: ${referenceId}`);
+    this.#setState('idle', TEXT.reported);
+    // The server ends the pair on a report; if it queued us again, leave the queue (wrong_state = already idle).
+    this.#signaling.request('stop', {}).catch((error: unknown) => {
+      if (!(error instanceof ConnectionLostError) && !isRequestError(error, 'wrong_state')) console.warn('report() | stop failed', error);
+    });
+    return null;
+  }
+
+  async toggle(kind: MediaKind): Promise<void> {
+    const paused = !this.#video.paused[kind];
+    this.#view.setPaused(kind, paused);
+    try {
+      await this.#video.setPaused(kind, paused);
+    } catch (error) {
+      if (!(error instanceof ConnectionLostError)) this.#view.setStatus(describeError(error));
+    }
+  }
+
+  async sendChat(text: string): Promise<void> {
+    if (this.#state !== 'paired' || text === '') return;
+    this.#typing.stopped();
+    try {
+      const delivered = await this.#signaling.request('chat', { text });
+      this.#log.add('me', delivered.text);
+    } catch (error) {
+      if (error instanceof ConnectionLostError) return;
+      const line = isRequestError(error, 'chat_blocked') && error.message ? error.message : describeError(error);
+      this.#log.add('system', line);
+    }
+  }
+
+  chatInput(): void {
+    if (this.#state === 'paired') this.#typing.input();
+  }
+
+  // ---- the way into a chat ---------------------------------------------------------------------
+
+  /** Camera (video), connection, media link (video), then `start`. Safe to call again at any time. */
+  async #begin(status: string): Promise<void> {
+    const run = ++this.#run;
+    const settings = this.#settings;
+    if (!settings || !this.#active) return;
+    this.#setState('starting', status);
+    if (settings.mode === 'video' && !(await this.#openCamera(run))) return;
+    if (!this.#signaling.ready) {
+      this.#setState('reconnecting', this.#signaling.status === 'connecting' ? TEXT.connecting : TEXT.reconnecting);
+      return; // the welcome handler begins again
+    }
+    try {
+      if (settings.mode === 'video') {
+        if (status === TEXT.startingCamera) this.#view.setStatus(TEXT.connectingVideo);
+        await this.#video.ensureLink();
+        if (run !== this.#run) return;
+      }
+      await this.#signaling.request('start', {
+        mode: settings.mode,
+        interests: settings.interests,
+        countries: settings.countries,
+      });
+      if (run === this.#run && this.#state === 'starting') this.#setState('waiting', TEXT.waiting);
+    } catch (error) {
+      if (run !== this.#run || error instanceof ConnectionLostError) return; // superseded; or 'lost' takes over
+      if (isRequestError(error, 'wrong_state')) {
+        // Still queued or paired on the server (say after a media reset): search afresh.
+        await this.#searchAgain(['next']);
+        return;
+      }
+      this.#fail(error);
+    }
+  }
+
+  /** Opens the camera and shows the preview; false (with the reason shown) when that failed. */
+  async #openCamera(run: number): Promise<boolean> {
+    try {
+      await this.#video.openCamera();
+    } catch (error) {
+      if (run !== this.#run) return false;
+      this.#active = false;
+      this.#view.showMediaError(describeCameraError(error));
+      this.#setState('error', TEXT.cameraUnavailable);
+      return false;
+    }
+    if (this.#state === 'landing') {
+      await this.#releaseCamera(); // the user went back while the browser was asking
+      return false;
+    }
+    const camera = this.#video.camera;
+    if (this.#view.localVideo.srcObject !== camera) this.#view.setLocalStream(camera);
+    return run === this.#run;
+  }
+
+  async #searchAgain(order: readonly ('next' | 'start')[]): Promise<void> {
+    const run = this.#run;
+    const settings = this.#settings;
+    if (!settings) return;
+    for (const type of order) {
+      try {
+        if (type === 'next') await this.#signaling.request('next', {});
+        else await this.#signaling.request('start', { mode: settings.mode, interests: settings.interests, countries: settings.countries });
+        return;
+      } catch (error) {
+        if (run !== this.#run || error instanceof ConnectionLostError) return;
+        if (isRequestError(error, 'wrong_state')) continue;
+        this.#fail(error);
+        return;
+      }
+    }
+    this.#fail(new Error('searchAgain() | neither next nor start was accepted'));
+  }
+
+  #fail(error: unknown): void {
+    this.#active = false;
+    this.#endPartner();
+    if (isRequestError(error, 'media_unavailable')) this.#view.showMediaError(ERROR_TEXT.media_unavailable);
+    else if (!isRequestError(error)) console.warn('chat | failed', error);
+    this.#setState('error', describeError(error));
+  }
+
+  // ---- what the server tells us ------------------------------------------------------------------
+
+  #onPush(message: Push): void {
+    switch (message.type) {
+      case 'welcome':
+        this.#view.chatInput.maxLength = message.maxChatLength;
+        if (this.#active) void this.#begin(this.#settings?.mode === 'video' ? TEXT.connectingVideo : TEXT.connecting);
+        return;
+      case 'online':
+        return;
+      case 'waiting':
+        if (!this.#active) return;
+        this.#endPartner();
+        this.#log.clear();
+        this.#setState('waiting', TEXT.waiting);
+        return;
+      case 'paired':
+        if (!this.#active) return;
+        this.#endPartner();
+        this.#log.clear();
+        this.#log.add('system', TEXT.pairedHint);
+        this.#setState('paired', TEXT.paired);
+        this.#view.setMatchInfo(message.sharedInterests, message.partnerCountry);
+        if (window.matchMedia('(pointer: fine)').matches) this.#view.chatInput.focus();
+        return;
+      case 'partner.left': {
+        // Only the current partner can leave; after our own Next we are already searching.
+        if (this.#state !== 'paired') return;
+        const text = partnerLeftText(message.reason);
+        this.#endPartner();
+        this.#log.add('system', text);
+        this.#setState('partner-left', text);
+        return;
+      }
+      case 'partner.media':
+        if (this.#state === 'paired') this.#view.setPartnerMedia(message);
+        return;
+      case 'media.consume':
+        if (this.#active && this.#settings?.mode === 'video') void this.#consume(message.consumers);
+        return;
+      case 'media.reset':
+        this.#video.reset();
+        this.#view.setRemoteStream(null);
+        if (this.#active && this.#settings?.mode === 'video') {
+          this.#endPartner();
+          void this.#begin(TEXT.reconnectingVideo);
+        }
+        return;
+      case 'chat':
+        if (this.#state !== 'paired') return;
+        this.#log.setPartnerTyping(false);
+        this.#log.add('partner', message.text);
+        return;
+      case 'chat.warning':
+        this.#log.add('system', message.message);
+        return;
+      case 'typing':
+        if (this.#state === 'paired') this.#log.setPartnerTyping(message.typing);
+        return;
+      case 'closing':
+        if (this.#signaling.stopReason !== null) {
+          this.#active = false;
+          this.#run++;
+          this.#endPartner();
+          if (this.#state !== 'landing') this.#setState('error', message.message);
+        } else if (this.#state !== 'landing') {
+          this.#view.setStatus(message.message);
+        }
+        return;
+      case 'error':
+        if (message.error.code === 'banned') {
+          this.#active = false;
+          this.#run++;
+          this.#endPartner();
+          if (this.#state !== 'landing') this.#setState('error', ERROR_TEXT.banned);
+        } else if (this.#state !== 'landing') {
+          this.#view.setStatus(ERROR_TEXT[message.error.code] ?? message.error.message);
+        }
+        return;
+      default:
+        assertUnreachable(message);
+    }
+  }
+
+  async #consume(consumers: Parameters<VideoCall['consume']>[0]): Promise<void> {
+    try {
+      const stream = await this.#video.consume(consumers);
+      if (stream && this.#active) this.#view.setRemoteStream(stream);
+    } catch (error) {
+      if (error instanceof ConnectionLostError) return;
+      console.warn('consume() | failed', error);
+      if (this.#state === 'paired') this.#view.setStatus(TEXT.videoFailed);
+    }
+  }
+
+  /** The socket is gone, and with it our server-side media and any partner. */
+  #onLost(): void {
+    this.#video.reset();
+    const wasPaired = this.#state === 'paired';
+    this.#endPartner();
+    if (!this.#active || this.#state === 'landing') return;
+    this.#run++;
+    if (wasPaired) this.#log.add('system', TEXT.connectionLost);
+    this.#setState('reconnecting', TEXT.reconnecting);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  /** Forget the current partner: their streams, typing and media indicators. */
+  #endPartner(): void {
+    this.#video.closeConsumers();
+    this.#view.setRemoteStream(null);
+    this.#view.setPartnerMedia(null);
+    this.#typing.reset();
+    this.#log.setPartnerTyping(false);
+  }
+
+  async #releaseCamera(): Promise<void> {
+    const camera = this.#video.camera;
+    this.#view.setLocalStream(null);
+    try {
+      await this.#video.releaseCamera();
+    } catch (error) {
+      console.warn('releaseCamera() | failed', error);
+      stopStream(camera);
+    }
+  }
+
+  #sendTyping(typing: boolean): void {
+    this.#signaling.request('typing', { typing }).catch((error: unknown) => {
+      // The partner may have just left (wrong_state) or the socket dropped: nothing to tell anyone.
+      if (!(error instanceof ConnectionLostError) && !isRequestError(error, 'wrong_state')) {
+        console.warn('typing | not delivered', error);
+      }
+    });
+  }
+
+  #setState(state: UiState, status: string | null): void {
+    this.#state = state;
+    this.#view.setState(state, status, this.#settings?.mode === 'video' && this.#video.camera !== null);
+  }
+}
