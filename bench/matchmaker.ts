@@ -67,10 +67,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function scriptMicrosPerCall(redis: Redis): Promise<number> {
+interface ScriptStats {
+  /** Time inside the enqueue script, per call. */
+  micros: number;
+  /** Tickets loaded per call beyond the caller's own: the candidates examined. */
+  candidates: number;
+}
+
+/** Server-side figures from INFO commandstats (which counts the commands a script runs too). */
+async function scriptStats(redis: Redis): Promise<ScriptStats> {
   const stats = await redis.info('commandstats');
-  const line = stats.split('\n').find((l) => l.startsWith('cmdstat_evalsha:'));
-  return Number(/usec_per_call=([\d.]+)/.exec(line ?? '')?.[1] ?? Number.NaN);
+  const field = (command: string, name: string): number => {
+    const line = stats.split('\n').find((l) => l.startsWith(`cmdstat_${command}:`)) ?? '';
+    return Number(new RegExp(`${name}=([\\d.]+)`).exec(line)?.[1] ?? Number.NaN);
+  };
+  const calls = field('evalsha', 'calls');
+  return { micros: field('evalsha', 'usec_per_call'), candidates: field('hmget', 'calls') / calls - 1 };
 }
 
 /** Enqueues waiting chatters at virtual time `now` until `size` wait; bounded by 4 x size tries. */
@@ -88,7 +100,7 @@ interface RoundResult {
   latencies: number[];
   pairs: number;
   seconds: number;
-  scriptMicros: number;
+  script: ScriptStats;
 }
 
 async function round(redis: Redis, matchmakers: Matchmaker[], size: number, arrivals: number): Promise<RoundResult> {
@@ -110,7 +122,7 @@ async function round(redis: Redis, matchmakers: Matchmaker[], size: number, arri
       }
     }),
   );
-  return { latencies, pairs, seconds: (performance.now() - started) / 1000, scriptMicros: await scriptMicrosPerCall(redis) };
+  return { latencies, pairs, seconds: (performance.now() - started) / 1000, script: await scriptStats(redis) };
 }
 
 async function main(): Promise<void> {
@@ -128,8 +140,8 @@ async function main(): Promise<void> {
     const lines = [
       `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, redis-server ${version}, ${CLIENTS} clients, maxScan 200`,
       '',
-      '| waiting | arrivals | pairs | pairs/s | enqueue calls/s | p50 ms | p95 ms | p99 ms | script µs/call |',
-      '|--------:|---------:|------:|--------:|----------------:|-------:|-------:|-------:|---------------:|',
+      '| waiting | arrivals | pairs | pairs/s | enqueue calls/s | p50 ms | p95 ms | p99 ms | script µs/call | candidates/call |',
+      '|--------:|---------:|------:|--------:|----------------:|-------:|-------:|-------:|---------------:|----------------:|',
     ];
     for (const size of SIZES) {
       const perRound = Math.min(ARRIVALS_PER_SIZE, size / 2);
@@ -138,10 +150,11 @@ async function main(): Promise<void> {
       const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
       const pairs = results.reduce((sum, r) => sum + r.pairs, 0);
       const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
-      const micros = results.reduce((sum, r) => sum + r.scriptMicros, 0) / results.length;
+      const mean = (of: (s: ScriptStats) => number): number => results.reduce((sum, r) => sum + of(r.script), 0) / results.length;
       lines.push(
         `| ${size} | ${latencies.length} | ${pairs} | ${Math.round(pairs / seconds)} | ${Math.round(latencies.length / seconds)} | ` +
-          `${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 95).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ${micros.toFixed(0)} |`,
+          `${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 95).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ` +
+          `${mean((s) => s.micros).toFixed(0)} | ${mean((s) => s.candidates).toFixed(1)} |`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);

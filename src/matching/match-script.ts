@@ -9,6 +9,8 @@
  *   P M:queue                  zset session -> since: everyone waiting in mode M.
  *   P M:interest:<tag>         zset session -> since: waiting tickets carrying that interest.
  *   P M:country:<CC>           zset session -> since: waiting tickets from that country.
+ *   P M:accepts:any            zset session -> since: waiting tickets without a country filter.
+ *   P M:accepts:<CC>           zset session -> since: waiting tickets whose filter lets CC in.
  *   P recent:<s1>|<s2>         string with a TTL: s1 and s2 (byte order) were just paired.
  * Index keys get the ticket TTL too (refreshed on every add), so a crashed fleet leaves nothing
  * behind for long; emptied zsets vanish by themselves.
@@ -35,6 +37,7 @@ local function ticketKey(id) return prefix .. 'ticket:' .. id end
 local function queueKey(mode) return prefix .. mode .. ':queue' end
 local function interestKey(mode, tag) return prefix .. mode .. ':interest:' .. tag end
 local function countryKey(mode, code) return prefix .. mode .. ':country:' .. code end
+local function acceptsKey(mode, code) return prefix .. mode .. ':accepts:' .. code end
 
 -- Byte order, not Lua's locale-dependent string comparison, so both sides name the same key.
 local function recentKey(a, b)
@@ -65,6 +68,8 @@ local function indexKeys(t)
   local keys = { queueKey(t.mode) }
   for _, tag in ipairs(t.interests) do keys[#keys + 1] = interestKey(t.mode, tag) end
   if t.country ~= '' then keys[#keys + 1] = countryKey(t.mode, t.country) end
+  if #t.countries == 0 then keys[#keys + 1] = acceptsKey(t.mode, 'any') end
+  for _, code in ipairs(t.countries) do keys[#keys + 1] = acceptsKey(t.mode, code) end
   return keys
 end
 
@@ -173,8 +178,8 @@ local function search(self, keys, budget, seen)
 end
 
 -- Shared-interest candidates first (through the interest indexes); then, once self no longer
--- insists on a shared interest, anyone (through the country indexes when self filters by country,
--- else the whole queue). At most ctx.maxScan candidates in all.
+-- insists on a shared interest, anyone: from the countries self asks for when it filters, else
+-- among those whose own filter lets self in. At most ctx.maxScan candidates in all.
 local function findPartner(self)
   local seen = { [self.id] = true }
   local open = not needsShared(self)
@@ -193,7 +198,8 @@ local function findPartner(self)
   if #self.countries > 0 then
     for i, code in ipairs(self.countries) do keys[i] = countryKey(self.mode, code) end
   else
-    keys[1] = queueKey(self.mode)
+    keys[1] = acceptsKey(self.mode, 'any')
+    if self.country ~= '' then keys[2] = acceptsKey(self.mode, self.country) end
   end
   local partner, shared = search(self, keys, budget, seen)
   return partner, shared

@@ -206,6 +206,7 @@ describe('Matchmaker', () => {
     await matchmaker.enqueue(ticket('a', { interests: ['chess', 'jazz'], countries: ['FR'], country: 'DE' }), 0);
     expect(await keysUnder(redis, PREFIX)).toEqual([
       `${PREFIX}ticket:a`,
+      `${PREFIX}video:accepts:FR`,
       `${PREFIX}video:country:DE`,
       `${PREFIX}video:interest:chess`,
       `${PREFIX}video:interest:jazz`,

@@ -1,0 +1,76 @@
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Drives the Veil client in a page through the element ids it guarantees (client/index.html). */
+
+export type PageState = 'landing' | 'starting' | 'waiting' | 'paired' | 'partner-left' | 'idle' | 'error' | 'reconnecting';
+
+export async function openVeil(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('#online-count')?.textContent?.trim() ?? ''));
+}
+
+export async function enterChat(
+  page: Page,
+  options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] },
+): Promise<void> {
+  for (const tag of options.interests ?? []) {
+    await page.fill('#interest-input', tag);
+    await page.press('#interest-input', 'Enter');
+  }
+  if (options.countries && options.countries.length > 0) await page.selectOption('#country-filter', options.countries);
+  await page.check('#age-confirm');
+  await page.click(options.mode === 'video' ? '#start-video' : '#start-text');
+}
+
+export async function waitForState(page: Page, state: PageState, timeout = 30_000): Promise<void> {
+  await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
+}
+
+interface RtpCounters {
+  videoFramesDecoded: number;
+  audioPacketsReceived: number;
+}
+
+/** Inbound RTP counters of the receive transport, from the client's test hook. */
+export async function inboundCounters(page: Page): Promise<RtpCounters> {
+  return page.evaluate(async () => {
+    const hook = (window as unknown as { __veilTest?: { recvStats(): Promise<Record<string, unknown>[]> } }).__veilTest;
+    const stats = (await hook?.recvStats()) ?? [];
+    let videoFramesDecoded = 0;
+    let audioPacketsReceived = 0;
+    for (const s of stats) {
+      if (s['type'] !== 'inbound-rtp') continue;
+      if (s['kind'] === 'video') videoFramesDecoded += Number(s['framesDecoded'] ?? 0);
+      if (s['kind'] === 'audio') audioPacketsReceived += Number(s['packetsReceived'] ?? 0);
+    }
+    return { videoFramesDecoded, audioPacketsReceived };
+  });
+}
+
+/** Polls the stats until the partner's video has decoded more than `above` frames and audio packets arrive. */
+export async function waitForPartnerMedia(page: Page, above = 0, timeout = 30_000): Promise<RtpCounters> {
+  let last: RtpCounters = { videoFramesDecoded: 0, audioPacketsReceived: 0 };
+  await expect
+    .poll(
+      async () => {
+        last = await inboundCounters(page);
+        return last.videoFramesDecoded > above && last.audioPacketsReceived > 0;
+      },
+      { timeout, interval: 200, message: `partner media (more than ${above} frames decoded, audio packets)` },
+    )
+    .toBe(true);
+  return last;
+}
+
+export async function sendChat(page: Page, text: string): Promise<void> {
+  await page.fill('#chat-input', text);
+  await page.click('#send');
+}
+
+export async function waitForPartnerMessage(page: Page, text: string): Promise<void> {
+  await page.waitForFunction(
+    (t) => Array.from(document.querySelectorAll('#messages .msg.partner')).some((el) => el.textContent?.includes(t)),
+    text,
+  );
+}
