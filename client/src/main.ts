@@ -13,6 +13,8 @@ import { ChatView } from './views.js';
 function main(): void {
   const prefs = new PrefsStore(loadPrefs());
   setupTheme(prefs);
+  // The policy pages load this script only for the theme.
+  if (!document.getElementById('chat-view')) return;
 
   const signaling = new Signaling({ url: Signaling.defaultUrl() });
   const view = new ChatView();

@@ -128,11 +128,7 @@ export class ChatSession {
     this.#log.clear();
     this.#log.add('system', TEXT.reported);
     this.#log.add('system', `Report reference: ${referenceId}`);
-    this.#setState('idle', TEXT.reported);
-    // The server ends the pair on a report; if it queued us again, leave the queue (wrong_state = already idle).
-    this.#signaling.request('stop', {}).catch((error: unknown) => {
-      if (!(error instanceof ConnectionLostError) && !isRequestError(error, 'wrong_state')) console.warn('report() | stop failed', error);
-    });
+    this.#setState('idle', TEXT.reported); // the server ended the pair and left us idle
     return null;
   }
 

@@ -121,53 +121,50 @@ local function compatible(a, b)
   return shared
 end
 
--- Up to budget entries from the index zsets, oldest first: from each zset a window at its head
--- (the longest waiting) and, when it is larger, one at a random rank, so a head full of
--- incompatible tickets cannot hide everyone behind it for ever.
-local function candidates(keys, budget)
-  local per = math.max(1, math.floor(budget / #keys))
-  local list = {}
-  local function take(key, first, last)
-    local range = redis.call('ZRANGE', key, first, last, 'WITHSCORES')
-    for i = 1, #range, 2 do
-      list[#list + 1] = { id = range[i], score = tonumber(range[i + 1]), key = key, seq = #list }
-    end
-  end
-  for _, key in ipairs(keys) do
-    local size = redis.call('ZCARD', key)
-    if size <= per then
-      if size > 0 then take(key, 0, size - 1) end
-    else
-      local head = math.ceil(per / 2)
-      local rest = per - head
-      take(key, 0, head - 1)
-      if rest > 0 then
-        local first = head + math.floor(ctx.rand * (size - head - rest + 1))
-        take(key, first, first + rest - 1)
-      end
-    end
-  end
-  table.sort(list, function(x, y)
-    if x.score ~= y.score then return x.score < y.score end
-    return x.seq < y.seq
-  end)
-  return list
+-- A cursor walks one index zset in score order (oldest first) over ranks first..last, reading a
+-- page at a time, so a call that finds a partner near the head reads little.
+local PAGE = 16
+
+local function cursor(key, first, last)
+  return { key = key, nextRank = first, last = last, page = {}, pos = 1, taken = 0 }
 end
 
--- The longest-waiting compatible ticket among at most budget candidates from keys.
--- Returns partner, shared interests, number of candidates examined.
-local function search(self, keys, budget, seen)
+local function peek(c)
+  if c.pos > #c.page then
+    if c.nextRank > c.last then return nil end
+    local upto = math.min(c.nextRank + PAGE - 1, c.last)
+    local range = redis.call('ZRANGE', c.key, c.nextRank, upto, 'WITHSCORES')
+    c.page, c.pos, c.nextRank = {}, 1, upto + 1
+    for i = 1, #range, 2 do c.page[#c.page + 1] = { id = range[i], score = tonumber(range[i + 1]) } end
+    if #c.page == 0 then
+      c.nextRank = c.last + 1
+      return nil
+    end
+  end
+  return c.page[c.pos]
+end
+
+-- Examines the cursors' entries merged oldest first, each session once, until a compatible one
+-- turns up or budget candidates were examined. Returns partner, shared interests, count examined.
+local function scan(self, cursors, budget, seen)
   local scanned = 0
-  for _, c in ipairs(candidates(keys, budget)) do
-    if scanned >= budget then break end
-    if not seen[c.id] then
-      seen[c.id] = true
+  while scanned < budget do
+    local from, entry = nil, nil
+    for _, c in ipairs(cursors) do
+      local e = peek(c)
+      if e and (not entry or e.score < entry.score) then from, entry = c, e end
+    end
+    if not from then break end
+    from.pos, from.taken = from.pos + 1, from.taken + 1
+    if not seen[entry.id] then
+      seen[entry.id] = true
       scanned = scanned + 1
-      local other = loadTicket(c.id)
+      local other = loadTicket(entry.id)
       if not other then
         -- Its ticket expired (its node died): drop the dangling entries met on the way.
-        redis.call('ZREM', c.key, c.id)
-        redis.call('ZREM', queueKey(self.mode), c.id)
+        redis.call('ZREM', from.key, entry.id)
+        redis.call('ZREM', queueKey(self.mode), entry.id)
+        from.nextRank, from.last = from.nextRank - 1, from.last - 1
       else
         local shared = compatible(self, other)
         if shared then return other, shared, scanned end
@@ -175,6 +172,30 @@ local function search(self, keys, budget, seen)
     end
   end
   return nil, nil, scanned
+end
+
+-- The longest-waiting compatible ticket in the index zsets keys, examining at most budget
+-- candidates: half from the heads, the rest from a random rank onwards in each, so a head full of
+-- incompatible tickets cannot hide everyone behind it for ever.
+-- Returns partner, shared interests, count examined.
+local function search(self, keys, budget, seen)
+  local heads, sizes = {}, {}
+  for i, key in ipairs(keys) do
+    sizes[i] = redis.call('ZCARD', key)
+    heads[i] = cursor(key, 0, sizes[i] - 1)
+  end
+  local partner, shared, scanned = scan(self, heads, math.ceil(budget / 2), seen)
+  if partner or scanned == 0 then return partner, shared, scanned end
+  local tails = {}
+  for i, head in ipairs(heads) do
+    local rest = sizes[i] - head.taken
+    if rest > 0 then
+      tails[#tails + 1] = cursor(keys[i], head.taken + math.floor(ctx.rand * rest), sizes[i] - 1)
+    end
+  end
+  local more
+  partner, shared, more = scan(self, tails, budget - scanned, seen)
+  return partner, shared, scanned + more
 end
 
 -- Shared-interest candidates first (through the interest indexes); then, once self no longer

@@ -1,0 +1,121 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
+import { enterChat, openVeil, sendChat, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
+
+/** Counts getUserMedia calls, and optionally makes them fail as a browser without camera would. */
+const cameraScript = (failWith: string | null): string => `(() => {
+  window.__gumCalls = 0;
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = (constraints) => {
+    window.__gumCalls++;
+    ${failWith ? `return Promise.reject(new DOMException('test', '${failWith}'));` : 'return real(constraints);'}
+  };
+})();`;
+
+describe('text chat, interests, country filter and report in real browsers', () => {
+  let server: TestApp;
+  const browsers: LaunchedBrowser[] = [];
+  const open = async (options: { camera?: string | null; forwardedFor?: string } = {}): Promise<LaunchedBrowser> => {
+    const b = await launchBrowser({ secureOrigins: [server.app.url] });
+    browsers.push(b);
+    await b.context.addInitScript(cameraScript(options.camera ?? null));
+    if (options.forwardedFor) await b.context.setExtraHTTPHeaders({ 'X-Forwarded-For': options.forwardedFor });
+    await openVeil(b.page, server.app.url);
+    return b;
+  };
+
+  beforeAll(async () => {
+    server = await startTestApp({ mediasoupWorkers: 1, trustedProxies: ['127.0.0.1'], matchInterestFallbackMs: 60_000 });
+  });
+  afterEach(async () => {
+    await Promise.all(browsers.splice(0).map((b) => b.close()));
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('Text only works without a camera and never asks for one', async () => {
+    const one = await open({ camera: 'NotFoundError' });
+    const two = await open({ camera: 'NotFoundError' });
+    await enterChat(one.page, { mode: 'text' });
+    await waitForState(one.page, 'waiting');
+    await enterChat(two.page, { mode: 'text' });
+    await Promise.all([waitForState(one.page, 'paired'), waitForState(two.page, 'paired')]);
+    await sendChat(one.page, 'typing only today');
+    await waitForPartnerMessage(two.page, 'typing only today');
+    await sendChat(two.page, 'same here, no camera');
+    await waitForPartnerMessage(one.page, 'same here, no camera');
+    for (const b of [one, two]) expect(await b.page.evaluate(() => (window as unknown as { __gumCalls: number }).__gumCalls)).toBe(0);
+  });
+
+  it('a denied camera gets a clear message and a way into Text only', async () => {
+    const b = await open({ camera: 'NotAllowedError' });
+    await enterChat(b.page, { mode: 'video' });
+    await b.page.waitForSelector('#media-error', { state: 'visible' });
+    expect(await b.page.textContent('#media-error')).toMatch(/camera/i);
+    await b.page.click('#use-text-only');
+    await waitForState(b.page, 'waiting');
+  });
+
+  it('interests pick the partner who shares one, and both see it', async () => {
+    const chess = await open();
+    const football = await open();
+    const alsoChess = await open();
+    await enterChat(chess.page, { mode: 'text', interests: ['chess'] });
+    await waitForState(chess.page, 'waiting');
+    await enterChat(football.page, { mode: 'text', interests: ['football'] });
+    await waitForState(football.page, 'waiting');
+    await enterChat(alsoChess.page, { mode: 'text', interests: ['Chess', 'jazz'] });
+    await Promise.all([waitForState(chess.page, 'paired'), waitForState(alsoChess.page, 'paired')]);
+    expect(await chess.page.textContent('#shared-interests')).toContain('chess');
+    expect(await alsoChess.page.textContent('#shared-interests')).toContain('chess');
+    expect(await football.page.evaluate(() => document.body.dataset.state)).toBe('waiting');
+  });
+
+  it('the country filter picks a partner from the chosen country and shows it only to the one who filters', async () => {
+    const fromUs = await open({ forwardedFor: '8.8.8.8' });
+    const wantsGb = await open({ forwardedFor: '8.8.8.8' });
+    const fromGb = await open({ forwardedFor: '81.2.69.142' });
+    await enterChat(wantsGb.page, { mode: 'text', countries: ['GB'] });
+    await waitForState(wantsGb.page, 'waiting');
+    await enterChat(fromUs.page, { mode: 'text' });
+    await waitForState(fromUs.page, 'waiting');
+    await enterChat(fromGb.page, { mode: 'text' });
+    await Promise.all([waitForState(wantsGb.page, 'paired'), waitForState(fromGb.page, 'paired')]);
+    expect(await wantsGb.page.textContent('#partner-country')).toMatch(/United Kingdom|GB/);
+    expect((await fromGb.page.textContent('#partner-country'))?.trim() ?? '').toBe('');
+    expect(await fromUs.page.evaluate(() => document.body.dataset.state)).toBe('waiting');
+  });
+
+  it('Report disconnects the reporter and tells the partner the chat ended', async () => {
+    const one = await open();
+    const two = await open();
+    await enterChat(one.page, { mode: 'text' });
+    await waitForState(one.page, 'waiting');
+    await enterChat(two.page, { mode: 'text' });
+    await Promise.all([waitForState(one.page, 'paired'), waitForState(two.page, 'paired')]);
+    await one.page.click('#report');
+    await one.page.selectOption('#report-reason', 'harassment');
+    await one.page.click('#report-confirm');
+    await waitForState(one.page, 'idle');
+    await waitForState(two.page, 'partner-left');
+    expect(await server.app.redis.redis.zcard('veil:reports:by-deadline')).toBeGreaterThan(0);
+  });
+
+  it('fits a phone-sized screen without horizontal scrolling', async () => {
+    const b = await open();
+    await b.page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await enterChat(b.page, { mode: 'text' });
+    await waitForState(b.page, 'waiting');
+    for (const id of ['#next', '#chat-input', '#send']) {
+      const box = await b.page.locator(id).boundingBox();
+      expect(box, id).not.toBeNull();
+      expect(box!.x + box!.width, id).toBeLessThanOrEqual(390);
+    }
+  });
+});
