@@ -13,12 +13,15 @@ import type { Connection } from '../signaling/connection.js';
 import { allowedIn, wrongStateMessage } from './chatter-state.js';
 import { Chatter } from './chatter.js';
 import { mediaCapabilities, mediaConnect, mediaPause, mediaProduce, mediaReady, mediaTransports } from './media-requests.js';
+import { InterestTokens } from './interest-tokens.js';
 import { RequestError } from './request-error.js';
 
 const log = logger('lobby');
 
 export interface LobbyOptions {
   matchRetryMs: number;
+  /** Key for the interest tokens stored in the matchmaker. */
+  interestKey: string;
 }
 
 /**
@@ -32,11 +35,13 @@ export class Lobby {
   readonly #pool: WorkerPool;
   readonly #reports: ReportStore;
   readonly #retryTimer: NodeJS.Timeout;
+  readonly #interests: InterestTokens;
 
   constructor(matchmaker: Matchmaker, pool: WorkerPool, reports: ReportStore, options: LobbyOptions) {
     this.#matchmaker = matchmaker;
     this.#pool = pool;
     this.#reports = reports;
+    this.#interests = new InterestTokens(options.interestKey);
     this.#retryTimer = setInterval(() => void this.#retryWaiting(), options.matchRetryMs);
     pool.on('slotlost', (slot) => this.#onSlotLost(slot));
   }
@@ -139,7 +144,13 @@ export class Lobby {
     chatter.state = 'waiting';
     chatter.connection.send({ type: 'waiting' });
     const match = await this.#matchmaker.enqueue(
-      { sessionId: chatter.id, mode: settings.mode, interests: settings.interests, countries: settings.countries, country: chatter.country },
+      {
+        sessionId: chatter.id,
+        mode: settings.mode,
+        interests: this.#interests.tokens(settings.interests),
+        countries: settings.countries,
+        country: chatter.country,
+      },
       Date.now(),
     );
     if (match) await this.#pair(chatter, match);
@@ -173,7 +184,7 @@ export class Lobby {
       self.connection.send({
         type: 'paired',
         mode: self.settings?.mode ?? 'text',
-        sharedInterests: match.sharedInterests,
+        sharedInterests: this.#interests.words(self.settings?.interests ?? [], match.sharedInterests),
         ...(filters && other.country ? { partnerCountry: other.country } : {}),
       });
     }

@@ -121,18 +121,17 @@ local function compatible(a, b)
   return shared
 end
 
--- A cursor walks one index zset in score order (oldest first) over ranks first..last, reading a
--- page at a time, so a call that finds a partner near the head reads little.
-local PAGE = 16
-
+-- A cursor walks one index zset in score order (oldest first) over ranks first..last, reading
+-- pages of growing size, so a call that finds a partner near the head reads little.
 local function cursor(key, first, last)
-  return { key = key, nextRank = first, last = last, page = {}, pos = 1, taken = 0 }
+  return { key = key, nextRank = first, last = last, page = {}, pos = 1, taken = 0, pageSize = 4 }
 end
 
 local function peek(c)
   if c.pos > #c.page then
     if c.nextRank > c.last then return nil end
-    local upto = math.min(c.nextRank + PAGE - 1, c.last)
+    local upto = math.min(c.nextRank + c.pageSize - 1, c.last)
+    c.pageSize = math.min(c.pageSize * 2, 64)
     local range = redis.call('ZRANGE', c.key, c.nextRank, upto, 'WITHSCORES')
     c.page, c.pos, c.nextRank = {}, 1, upto + 1
     for i = 1, #range, 2 do c.page[#c.page + 1] = { id = range[i], score = tonumber(range[i + 1]) } end

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/config/paths.js';
+import { TestClient } from '../support/ws-client.js';
+
+const entry = join(projectRoot, 'dist/src/index.js');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  url: Promise<string>;
+}
+
+function run(env: Record<string, string>): Running {
+  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /"url":"(http[^"]+)"/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+  url.catch(() => undefined);
+  return { child, output: () => output, url };
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe('the server process (npm start)', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  const dataDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'veil-proc-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    }
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts with its embedded Redis, serves, never logs or stores a client address or chat text, and stops on SIGTERM', async () => {
+    const dir = dataDir();
+    const server = run({
+      VEIL_HTTP_PORT: '0',
+      VEIL_DATA_DIR: dir,
+      VEIL_MEDIASOUP_WORKERS: '1',
+      VEIL_RTC_PORT_BASE: String(44000 + Math.floor(Math.random() * 500)),
+      VEIL_TRUSTED_PROXIES: '127.0.0.1',
+      VEIL_LOG_LEVEL: 'trace',
+    });
+    children.push(server.child);
+    const url = await server.url;
+    expect((await (await fetch(url + '/healthz')).json()).status).toBe('ok');
+
+    const addresses = ['81.2.69.142', '8.8.8.8'];
+    const [a, b] = await Promise.all(addresses.map((ip) => TestClient.connect(url, { headers: { 'X-Forwarded-For': ip } })));
+    await a!.request({ type: 'start', mode: 'text', interests: ['secretinterest'], countries: [] });
+    await b!.request({ type: 'start', mode: 'text', interests: ['secretinterest'], countries: [] });
+    await Promise.all([a!.next('paired'), b!.next('paired')]);
+    await a!.request({ type: 'chat', text: 'a very private sentence' });
+    await b!.next('chat');
+    await a!.request({ type: 'report', reason: 'spam' });
+    await a!.close();
+    await b!.close();
+
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    const [code] = (await exited) as [number];
+    expect(code).toBe(0);
+
+    const logs = server.output();
+    expect(logs).toContain('report recorded');
+    const stored = filesUnder(dir).map((file) => readFileSync(file).toString('latin1')).join('\n');
+    expect(stored).toContain('spam');
+    for (const text of [...addresses, 'a very private sentence', 'secretinterest']) {
+      expect(logs).not.toContain(text);
+      expect(stored).not.toContain(text);
+    }
+  });
+
+  it('stops start-up on a bad setting, naming the key and its variable', async () => {
+    const server = run({ VEIL_HTTP_PORT: 'eighty', VEIL_DATA_DIR: dataDir() });
+    children.push(server.child);
+    const [code] = (await once(server.child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(server.output()).toMatch(/httpPort \(VEIL_HTTP_PORT\)/);
+  });
+
+  it('refuses plain HTTP on a public address unless told to allow it', async () => {
+    const server = run({ VEIL_HTTP_HOST: '0.0.0.0', VEIL_HTTP_PORT: '0', VEIL_DATA_DIR: dataDir(), VEIL_MEDIASOUP_WORKERS: '1' });
+    children.push(server.child);
+    const [code] = (await once(server.child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(server.output()).toMatch(/refusing to serve plain HTTP on 0\.0\.0\.0/);
+  });
+});
