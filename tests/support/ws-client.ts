@@ -27,10 +27,16 @@ export class TestClient {
     });
   }
 
-  static async connect(baseUrl: string, options: { origin?: string | null; headers?: Record<string, string> } = {}): Promise<TestClient> {
+  static async connect(
+    baseUrl: string,
+    options: { origin?: string | null; headers?: Record<string, string>; acceptSelfSigned?: boolean } = {},
+  ): Promise<TestClient> {
     const url = baseUrl.replace(/^http/, 'ws') + '/ws';
     const origin = options.origin === undefined ? baseUrl : options.origin;
-    const ws = new WebSocket(url, { headers: { ...(origin ? { Origin: origin } : {}), ...options.headers } });
+    const ws = new WebSocket(url, {
+      headers: { ...(origin ? { Origin: origin } : {}), ...options.headers },
+      rejectUnauthorized: !options.acceptSelfSigned,
+    });
     const client = new TestClient(ws);
     await once(ws, 'open');
     await client.next('welcome');
