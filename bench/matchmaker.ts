@@ -23,9 +23,9 @@ import { Matchmaker } from '../src/matching/matchmaker.js';
 import type { Ticket } from '../src/matching/ticket.js';
 import { EmbeddedRedis } from '../src/store/embedded-redis.js';
 
-const SIZES = [1000, 10_000];
-const ARRIVALS_PER_SIZE = 10_000;
+const ARRIVALS_PER_SCENARIO = 10_000;
 const CLIENTS = 4;
+const MAX_SCAN = 200;
 const FALLBACK_MS = 5000;
 const FILL_BATCH = 500;
 const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'BR', 'IN', 'JP', 'PL'];
@@ -50,11 +50,13 @@ const ownCountry = (): string | null => (random() < 0.1 ? null : pick(COUNTRIES)
 let nextId = 0;
 const newId = (): string => `s${(nextId += 1)}`;
 
+/** Mixed: waits for a rare interest, sometimes with a country filter. */
 function waitingChatter(): Ticket {
   const tags = Array.from({ length: 1 + Math.floor(random() * 3) }, () => `rare${Math.floor(random() * RARE_TAGS)}`);
   return { sessionId: newId(), mode: 'video', interests: tags, countries: random() < 0.3 ? someCountries() : [], country: ownCountry() };
 }
 
+/** Mixed: half plain, a fifth with a country filter, the rest with popular interests. */
 function arrival(): Ticket {
   const roll = random();
   const base: Ticket = { sessionId: newId(), mode: 'video', interests: [], countries: [], country: ownCountry() };
@@ -62,6 +64,26 @@ function arrival(): Ticket {
   if (roll < 0.7) return { ...base, countries: someCountries() };
   return { ...base, interests: [...new Set([pick(POPULAR_TAGS), pick(POPULAR_TAGS)])] };
 }
+
+interface Scenario {
+  name: string;
+  waiting: number;
+  waitingChatter: () => Ticket;
+  arrival: () => Ticket;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'mixed', waiting: 1000, waitingChatter, arrival },
+  { name: 'mixed', waiting: 10_000, waitingChatter, arrival },
+  {
+    // Everyone waiting is from DE and wants FR; every arrival is from US and wants DE: each call
+    // walks the DE index through maxScan refusals, then queues. The upper bound of one call's work.
+    name: 'worst case: nobody fits',
+    waiting: 10_000,
+    waitingChatter: () => ({ sessionId: newId(), mode: 'video', interests: [], countries: ['FR'], country: 'DE' }),
+    arrival: () => ({ sessionId: newId(), mode: 'video', interests: [], countries: ['DE'], country: 'US' }),
+  },
+];
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -86,11 +108,11 @@ async function scriptStats(redis: Redis): Promise<ScriptStats> {
 }
 
 /** Enqueues waiting chatters at virtual time `now` until `size` wait; bounded by 4 x size tries. */
-async function fill(matchmakers: Matchmaker[], size: number, now: number): Promise<void> {
+async function fill(matchmakers: Matchmaker[], size: number, chatter: () => Ticket, now: number): Promise<void> {
   let tries = 0;
   for (let waiting = 0; waiting < size; waiting = await matchmakers[0]!.waitingCount('video')) {
     if (tries > 4 * size) throw new Error(`could not fill the queue to ${size} (reached ${waiting})`);
-    const batch = Array.from({ length: Math.min(FILL_BATCH, size - waiting) }, waitingChatter);
+    const batch = Array.from({ length: Math.min(FILL_BATCH, size - waiting) }, chatter);
     tries += batch.length;
     await Promise.all(batch.map((t, i) => matchmakers[i % matchmakers.length]!.enqueue(t, now + i)));
   }
@@ -103,12 +125,12 @@ interface RoundResult {
   script: ScriptStats;
 }
 
-async function round(redis: Redis, matchmakers: Matchmaker[], size: number, arrivals: number): Promise<RoundResult> {
+async function round(redis: Redis, matchmakers: Matchmaker[], scenario: Scenario, arrivals: number): Promise<RoundResult> {
   await redis.flushall();
   const filledAt = 1_000_000_000;
-  await fill(matchmakers, size, filledAt);
+  await fill(matchmakers, scenario.waiting, scenario.waitingChatter, filledAt);
   await redis.config('RESETSTAT');
-  const virtualStart = filledAt + size + FALLBACK_MS + 1000;
+  const virtualStart = filledAt + scenario.waiting + FALLBACK_MS + 1000;
   const latencies: number[] = [];
   let pairs = 0;
   const started = performance.now();
@@ -116,7 +138,7 @@ async function round(redis: Redis, matchmakers: Matchmaker[], size: number, arri
     matchmakers.map(async (matchmaker) => {
       for (let i = 0; i < arrivals / matchmakers.length; i += 1) {
         const t0 = performance.now();
-        const match = await matchmaker.enqueue(arrival(), virtualStart + Math.round(t0 - started));
+        const match = await matchmaker.enqueue(scenario.arrival(), virtualStart + Math.round(t0 - started));
         latencies.push(performance.now() - t0);
         if (match) pairs += 1;
       }
@@ -133,26 +155,27 @@ async function main(): Promise<void> {
   try {
     const redis = clients[0]!;
     const matchmakers = await Promise.all(
-      clients.map((client) => Matchmaker.create(client, { interestFallbackMs: FALLBACK_MS, recentPartnerSeconds: 120, maxScan: 200 })),
+      clients.map((client) => Matchmaker.create(client, { interestFallbackMs: FALLBACK_MS, recentPartnerSeconds: 120, maxScan: MAX_SCAN })),
     );
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
     const cpu = cpus();
     const lines = [
-      `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, redis-server ${version}, ${CLIENTS} clients, maxScan 200`,
+      `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, redis-server ${version}, ${CLIENTS} clients, maxScan ${MAX_SCAN}`,
       '',
-      '| waiting | arrivals | pairs | pairs/s | enqueue calls/s | p50 ms | p95 ms | p99 ms | script µs/call | candidates/call |',
-      '|--------:|---------:|------:|--------:|----------------:|-------:|-------:|-------:|---------------:|----------------:|',
+      '| scenario | waiting | arrivals | pairs | pairs/s | enqueue calls/s | p50 ms | p95 ms | p99 ms | script µs/call | candidates/call |',
+      '|----------|--------:|---------:|------:|--------:|----------------:|-------:|-------:|-------:|---------------:|----------------:|',
     ];
-    for (const size of SIZES) {
-      const perRound = Math.min(ARRIVALS_PER_SIZE, size / 2);
+    for (const scenario of SCENARIOS) {
+      // Refill between rounds of half the queue's size, so arrivals meet a queue near its size.
+      const perRound = Math.min(ARRIVALS_PER_SCENARIO, scenario.waiting / 2);
       const results: RoundResult[] = [];
-      for (let done = 0; done < ARRIVALS_PER_SIZE; done += perRound) results.push(await round(redis, matchmakers, size, perRound));
+      for (let done = 0; done < ARRIVALS_PER_SCENARIO; done += perRound) results.push(await round(redis, matchmakers, scenario, perRound));
       const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
       const pairs = results.reduce((sum, r) => sum + r.pairs, 0);
       const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
       const mean = (of: (s: ScriptStats) => number): number => results.reduce((sum, r) => sum + of(r.script), 0) / results.length;
       lines.push(
-        `| ${size} | ${latencies.length} | ${pairs} | ${Math.round(pairs / seconds)} | ${Math.round(latencies.length / seconds)} | ` +
+        `| ${scenario.name} | ${scenario.waiting} | ${latencies.length} | ${pairs} | ${Math.round(pairs / seconds)} | ${Math.round(latencies.length / seconds)} | ` +
           `${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 95).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ` +
           `${mean((s) => s.micros).toFixed(0)} | ${mean((s) => s.candidates).toFixed(1)} |`,
       );

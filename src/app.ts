@@ -113,7 +113,7 @@ export class App {
           heartbeatIntervalMs: config.heartbeatIntervalMs,
         },
         (connection, visitor) => {
-          lobby.admit(connection, visitor.ipHash, visitor.country, lobby.size + 1);
+          lobby.admit(connection, visitor.ipHash, visitor.country);
         },
       );
       const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports });

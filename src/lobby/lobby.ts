@@ -36,6 +36,7 @@ export class Lobby {
   readonly #reports: ReportStore;
   readonly #retryTimer: NodeJS.Timeout;
   readonly #interests: InterestTokens;
+  #online = 0;
 
   constructor(matchmaker: Matchmaker, pool: WorkerPool, reports: ReportStore, options: LobbyOptions) {
     this.#matchmaker = matchmaker;
@@ -51,7 +52,7 @@ export class Lobby {
   }
 
   /** Admits a new connection; the chatter lives until the socket closes. */
-  admit(connection: Connection, ipHash: string, country: string | null, online: number): Chatter {
+  admit(connection: Connection, ipHash: string, country: string | null): Chatter {
     const chatter = new Chatter(connection, ipHash, country);
     this.#chatters.set(chatter.id, chatter);
     connection.on('message', (message) => {
@@ -60,11 +61,13 @@ export class Lobby {
     connection.once('close', () => {
       void chatter.serialize(() => this.#leave(chatter));
     });
-    connection.send({ type: 'welcome', online, maxChatLength: MAX_CHAT_LENGTH });
+    connection.send({ type: 'welcome', online: Math.max(this.#online, this.size), maxChatLength: MAX_CHAT_LENGTH });
     return chatter;
   }
 
+  /** Tells everyone how many are online across all nodes. */
   broadcast(count: number): void {
+    this.#online = count;
     for (const chatter of this.#chatters.values()) chatter.connection.send({ type: 'online', count });
   }
 

@@ -97,4 +97,43 @@ describe('video chat between browsers on different hosts', () => {
     await sendChat(three.b.page, 'hi, I am the third');
     await waitForPartnerMessage(one.b.page, 'hi, I am the third');
   });
+
+  it('Mute and Camera off reach the partner as an indicator', async () => {
+    const [one, two] = [await openBrowser(0), await openBrowser(1)];
+    await enterChat(one.b.page, { mode: 'video' });
+    await waitForState(one.b.page, 'waiting');
+    await enterChat(two.b.page, { mode: 'video' });
+    await Promise.all([waitForState(one.b.page, 'paired'), waitForState(two.b.page, 'paired')]);
+    await one.b.page.click('#mute');
+    await two.b.page.waitForSelector('#partner-media[data-audio="false"]', { state: 'attached' });
+    await one.b.page.click('#camera');
+    await two.b.page.waitForSelector('#partner-media[data-video="false"]', { state: 'attached' });
+    await one.b.page.click('#mute');
+    await two.b.page.waitForSelector('#partner-media[data-audio="true"]', { state: 'attached' });
+  });
+
+  it('a killed media worker: its chatters are told, their browsers set media up again, and video flows with the next partner', async () => {
+    const [one, two, three] = [await openBrowser(0), await openBrowser(1), await openBrowser(2)];
+    await enterChat(one.b.page, { mode: 'video' });
+    await waitForState(one.b.page, 'waiting');
+    await enterChat(two.b.page, { mode: 'video' });
+    await Promise.all([waitForState(one.b.page, 'paired'), waitForState(two.b.page, 'paired')]);
+    await waitForPartnerMedia(one.b.page, 0);
+
+    const busy = server.app.pool.slots.filter((slot) => slot.load > 0);
+    expect(busy.length).toBeGreaterThan(0);
+    const restored = new Promise((resolve) => server.app.pool.once('slotrestored', resolve));
+    for (const slot of busy) process.kill(slot.worker.pid, 'SIGKILL');
+    await restored;
+
+    await enterChat(three.b.page, { mode: 'video' });
+    const repaired = await Promise.race([
+      waitForState(one.b.page, 'paired').then(() => one),
+      waitForState(two.b.page, 'paired').then(() => two),
+    ]);
+    await waitForState(three.b.page, 'paired');
+    await waitForPartnerMedia(three.b.page, 5);
+    await waitForPartnerMedia(repaired.b.page, 5);
+  });
 });
+
