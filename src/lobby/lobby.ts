@@ -37,6 +37,7 @@ export class Lobby {
   readonly #retryTimer: NodeJS.Timeout;
   readonly #interests: InterestTokens;
   #online = 0;
+  #retrying = false;
 
   constructor(matchmaker: Matchmaker, pool: WorkerPool, reports: ReportStore, options: LobbyOptions) {
     this.#matchmaker = matchmaker;
@@ -59,7 +60,9 @@ export class Lobby {
       void chatter.serialize(() => this.#dispatch(chatter, message));
     });
     connection.once('close', () => {
-      void chatter.serialize(() => this.#leave(chatter));
+      chatter
+        .serialize(() => this.#leave(chatter))
+        .catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'leave failed'));
     });
     connection.send({ type: 'welcome', online: Math.max(this.#online, this.size), maxChatLength: MAX_CHAT_LENGTH });
     return chatter;
@@ -160,6 +163,16 @@ export class Lobby {
   }
 
   async #retryWaiting(): Promise<void> {
+    if (this.#retrying) return;
+    this.#retrying = true;
+    try {
+      await this.#retryEach();
+    } finally {
+      this.#retrying = false;
+    }
+  }
+
+  async #retryEach(): Promise<void> {
     for (const chatter of this.#chatters.values()) {
       if (chatter.state !== 'waiting') continue;
       await chatter.serialize(async () => {
@@ -270,7 +283,7 @@ export class Lobby {
   #onSlotLost(slot: MediaSlot): void {
     for (const chatter of this.#chatters.values()) {
       if (chatter.media?.slot !== slot) continue;
-      void chatter.serialize(async () => {
+      const reset = chatter.serialize(async () => {
         chatter.media?.close();
         chatter.media = undefined;
         if (chatter.state === 'paired') this.#unpair(chatter, 'media_failure');
@@ -278,6 +291,7 @@ export class Lobby {
         chatter.state = 'idle';
         chatter.connection.send({ type: 'media.reset', reason: 'The video server restarted. Reconnecting your camera…' });
       });
+      reset.catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'media reset failed'));
     }
   }
 

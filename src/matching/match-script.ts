@@ -61,12 +61,18 @@ end
 local function loadTicket(id)
   local f = redis.call('HMGET', ticketKey(id), 'mode', 'interests', 'countries', 'country', 'since')
   if not f[1] then return nil end
-  return { id = id, mode = f[1], interests = split(f[2]), countries = split(f[3]), country = f[4], since = tonumber(f[5]) }
+  return { id = id, mode = f[1], tags = f[2], countries = split(f[3]), country = f[4], since = tonumber(f[5]) }
+end
+
+-- Interest tags are split only when needed: most candidates are decided on country first.
+local function interestsOf(t)
+  if not t.interests then t.interests = split(t.tags) end
+  return t.interests
 end
 
 local function indexKeys(t)
   local keys = { queueKey(t.mode) }
-  for _, tag in ipairs(t.interests) do keys[#keys + 1] = interestKey(t.mode, tag) end
+  for _, tag in ipairs(interestsOf(t)) do keys[#keys + 1] = interestKey(t.mode, tag) end
   if t.country ~= '' then keys[#keys + 1] = countryKey(t.mode, t.country) end
   if #t.countries == 0 then keys[#keys + 1] = acceptsKey(t.mode, 'any') end
   for _, code in ipairs(t.countries) do keys[#keys + 1] = acceptsKey(t.mode, code) end
@@ -104,16 +110,16 @@ local function acceptsCountry(filter, country)
 end
 
 local function needsShared(t)
-  return #t.interests > 0 and ctx.now - t.since < ctx.fallbackMs
+  return t.tags ~= '' and ctx.now - t.since < ctx.fallbackMs
 end
 
 local function compatible(a, b)
   if a.id == b.id or a.mode ~= b.mode then return nil end
   if not acceptsCountry(a.countries, b.country) or not acceptsCountry(b.countries, a.country) then return nil end
   local theirs = {}
-  for _, tag in ipairs(b.interests) do theirs[tag] = true end
+  for _, tag in ipairs(interestsOf(b)) do theirs[tag] = true end
   local shared = {}
-  for _, tag in ipairs(a.interests) do
+  for _, tag in ipairs(interestsOf(a)) do
     if theirs[tag] then shared[#shared + 1] = tag end
   end
   if #shared == 0 and (needsShared(a) or needsShared(b)) then return nil end
@@ -204,9 +210,9 @@ local function findPartner(self)
   local seen = { [self.id] = true }
   local open = not needsShared(self)
   local budget = ctx.maxScan
-  if #self.interests > 0 then
+  if self.tags ~= '' then
     local keys = {}
-    for i, tag in ipairs(self.interests) do keys[i] = interestKey(self.mode, tag) end
+    for i, tag in ipairs(interestsOf(self)) do keys[i] = interestKey(self.mode, tag) end
     local share = budget
     if open then share = math.ceil(budget / 2) end
     local partner, shared, scanned = search(self, keys, share, seen)
@@ -243,7 +249,7 @@ local id = ARGV[2]
 local old = loadTicket(id)
 if old then removeTicket(old) end
 local self = {
-  id = id, mode = ARGV[9], interests = split(ARGV[10]), countries = split(ARGV[11]),
+  id = id, mode = ARGV[9], tags = ARGV[10], countries = split(ARGV[11]),
   country = ARGV[12], since = ctx.now,
 }
 local partner, shared = findPartner(self)

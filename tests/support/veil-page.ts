@@ -23,7 +23,7 @@ export async function enterChat(
   await page.click(options.mode === 'video' ? '#start-video' : '#start-text');
 }
 
-export async function waitForState(page: Page, state: PageState, timeout = 30_000): Promise<void> {
+export async function waitForState(page: Page, state: PageState, timeout = 45_000): Promise<void> {
   await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
 }
 
@@ -49,7 +49,7 @@ export async function inboundCounters(page: Page): Promise<RtpCounters> {
 }
 
 /** Polls the stats until the partner's video has decoded more than `above` frames and audio packets arrive. */
-export async function waitForPartnerMedia(page: Page, above = 0, timeout = 30_000): Promise<RtpCounters> {
+export async function waitForPartnerMedia(page: Page, above = 0, timeout = 45_000): Promise<RtpCounters> {
   let last: RtpCounters = { videoFramesDecoded: 0, audioPacketsReceived: 0 };
   await expect
     .poll(
