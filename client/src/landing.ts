@@ -62,7 +62,11 @@ export class Landing {
     };
     this.#startVideo.addEventListener('click', () => start('video'));
     this.#startText.addEventListener('click', () => start('text'));
-    if (initial.mode === 'text') this.#startText.classList.add('preferred');
+    // The mode used last time is the highlighted one.
+    if (initial.mode === 'text') {
+      this.#startText.classList.add('primary');
+      this.#startVideo.classList.remove('primary');
+    }
   }
 
   settings(mode: ChatMode): ChatSettings {

@@ -1,4 +1,5 @@
 import { assertUnreachable, ERROR_TEXT, type ReportReason } from '../../src/protocol/messages.js';
+import { reconnectDelayMs } from './backoff.js';
 import { describeCameraError, stopStream } from './camera.js';
 import { ChatLog } from './chat-log.js';
 import type { UiState } from './controls.js';
@@ -10,6 +11,9 @@ import { partnerLeftText, TEXT } from './texts.js';
 import { TypingNotifier } from './typing.js';
 import { VideoCall } from './video.js';
 import type { ChatView } from './views.js';
+
+/** How often media setup is retried after media_unavailable before the error is shown. */
+const MEDIA_RETRIES = 3;
 
 /** States in which the user is in the chat view and wants to be (or is) talking to someone. */
 const CHATTING: ReadonlySet<UiState> = new Set<UiState>(['starting', 'waiting', 'paired', 'partner-left', 'reconnecting']);
@@ -30,6 +34,8 @@ export class ChatSession {
   #state: UiState = 'landing';
   /** Bumped by every begin()/stop()/home(): an older run stops at its next await. */
   #run = 0;
+  /** Consecutive media_unavailable answers (a media worker restarting): retried with backoff. */
+  #mediaRetries = 0;
 
   constructor(signaling: Signaling, view: ChatView) {
     this.#signaling = signaling;
@@ -43,10 +49,6 @@ export class ChatSession {
 
   get state(): UiState {
     return this.#state;
-  }
-
-  get settings(): ChatSettings | null {
-    return this.#settings;
   }
 
   get video(): VideoCall {
@@ -115,7 +117,7 @@ export class ChatSession {
   }
 
   async report(reason: ReportReason): Promise<string | null> {
-    if (this.#state !== 'paired') return ERROR_TEXT.wrong_state;
+    if (this.#state !== 'paired') return TEXT.nothingToReport;
     let referenceId: string;
     try {
       ({ referenceId } = await this.#signaling.request('report', { reason }));
@@ -183,9 +185,19 @@ export class ChatSession {
         interests: settings.interests,
         countries: settings.countries,
       });
+      this.#mediaRetries = 0;
       if (run === this.#run && this.#state === 'starting') this.#setState('waiting', TEXT.waiting);
     } catch (error) {
       if (run !== this.#run || error instanceof ConnectionLostError) return; // superseded; or 'lost' takes over
+      if (isRequestError(error, 'media_unavailable') && this.#mediaRetries < MEDIA_RETRIES) {
+        // A media worker is being replaced (the server sends media.reset before the new one is up).
+        const delay = reconnectDelayMs(this.#mediaRetries++);
+        window.setTimeout(() => {
+          if (run === this.#run) void this.#begin(status);
+        }, delay);
+        return;
+      }
+      this.#mediaRetries = 0;
       if (isRequestError(error, 'wrong_state')) {
         // Still queued or paired on the server (say after a media reset): search afresh.
         await this.#searchAgain(['next']);

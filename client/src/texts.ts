@@ -20,6 +20,7 @@ export const TEXT = {
   connectionLost: 'The connection was lost.',
   cameraUnavailable: 'Your camera is not available.',
   videoFailed: "The stranger's video could not be shown.",
+  nothingToReport: 'The stranger has already left, so there is no one to report.',
 } as const;
 
 export function partnerLeftText(reason: PartnerLeftReason): string {

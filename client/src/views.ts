@@ -106,6 +106,7 @@ export class ChatView {
     this.#partnerMedia.dataset.audio = String(state?.audio ?? true);
     this.#partnerMedia.dataset.video = String(state?.video ?? true);
     setShown(this.#partnerMedia, notes.length > 0);
+    this.remoteVideo.classList.toggle('camera-off', state !== null && !state.video);
   }
 
   setPaused(kind: MediaKind, paused: boolean): void {
