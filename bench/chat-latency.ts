@@ -24,7 +24,7 @@
  * timeout; every browser and the server are closed at the end, on failure too.
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { version as mediasoupVersion } from 'mediasoup';
 import type { Page } from 'playwright-core';
 import { Matchmaker } from '../src/matching/matchmaker.js';
@@ -222,11 +222,12 @@ function cpuModel(): string {
   return line?.split(':')[1]?.trim() ?? 'unknown CPU';
 }
 
-function report(chromium: string, results: { label: string; samples: Sample[] }[]): string {
+function report(chromium: string, loads: [number, number], results: { label: string; samples: Sample[] }[]): string {
   const lines = [
     `Machine: ${availableParallelism()} cores (${cpuModel()}), ${chromium} headless (fake camera, --disable-gpu), ` +
       `Node ${process.version}, mediasoup ${mediasoupVersion} (${MEDIASOUP_WORKERS} workers), loopback; ` +
-      `${RUNS} runs each after ${WARMUP_RUNS} warm-up, getStats polled every ${POLL_MS} ms in the page`,
+      `${RUNS} runs each after ${WARMUP_RUNS} warm-up, getStats polled every ${POLL_MS} ms in the page; ` +
+      `1-min load average ${loads[0].toFixed(1)} at the start, ${loads[1].toFixed(1)} at the end`,
     '',
     '| measurement | runs | p50 ms | p95 ms | min ms | max ms |',
     '|---|--:|--:|--:|--:|--:|',
@@ -243,6 +244,7 @@ function report(chromium: string, results: { label: string; samples: Sample[] }[
 async function main(): Promise<void> {
   let server: TestApp | undefined;
   const browsers: LaunchedBrowser[] = [];
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
   try {
     server = await startTestApp({ matchRecentPartnerSeconds: 0, mediasoupWorkers: MEDIASOUP_WORKERS });
     const url = server.app.url;
@@ -270,7 +272,7 @@ async function main(): Promise<void> {
 
     const chromium = `Chromium ${browsers[0]?.browser.version() ?? '?'}`;
     process.stdout.write(
-      `${report(chromium, [
+      `${report(chromium, [loadAtStart, loadavg()[0] ?? Number.NaN], [
         { label: 'Start, cold (fresh page: getUserMedia, transports, pairing)', samples: cold },
         { label: 'Start, warm (camera and transports kept, after Stop)', samples: warm },
         { label: 'Next (3 browsers: A leaves B for waiting C)', samples: next },

@@ -1,21 +1,23 @@
 /**
  * Matchmaker benchmark: pairing throughput and enqueue latency with 1,000 and 10,000 chatters
- * waiting, against a redis-server of its own (EmbeddedRedis: unix socket, AOF on).
+ * waiting, against a redis-server of its own (EmbeddedRedis: unix socket, AOF on). Prints a
+ * markdown table; "script µs/call" and "candidates/call" come from Redis' own command stats.
  *
  * Run from the project root (the bundle goes under dist/ so that its external packages resolve
  * from node_modules/; a bundle in /tmp cannot find ioredis):
  *   npx esbuild bench/matchmaker.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=dist/bench/matchmaker.mjs && node dist/bench/matchmaker.mjs
  *
- * Each round fills the queue to the target size with chatters who cannot pair with one another
- * (fresh, rare interests; some with a country filter), then lets CLIENTS connections feed arrivals
- * (half plain, a fifth with a country filter, the rest with popular interests) at a virtual time
- * past everyone's interest fallback, so most arrivals pair. The queue is refilled between rounds.
- * Everything is bounded: it stops by itself.
+ * Each round fills the queue to the target size with chatters who cannot pair with one another,
+ * then lets CLIENTS connections feed arrivals at a virtual time past everyone's interest fallback,
+ * timing each enqueue() call. "mixed": the waiting want rare interests, some filter by country;
+ * arrivals are half plain, a fifth filtering by country, the rest with popular interests, so most
+ * pair. "worst case": nobody fits, so every call examines maxScan candidates and queues. The
+ * queue is refilled between rounds of half its size. Everything is bounded: it stops by itself.
  */
 import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setLogLevel } from '../src/logging/logger.js';
@@ -23,7 +25,6 @@ import { Matchmaker } from '../src/matching/matchmaker.js';
 import type { Ticket } from '../src/matching/ticket.js';
 import { EmbeddedRedis } from '../src/store/embedded-redis.js';
 
-const ARRIVALS_PER_SCENARIO = 10_000;
 const CLIENTS = 4;
 const MAX_SCAN = 200;
 const FALLBACK_MS = 5000;
@@ -68,18 +69,20 @@ function arrival(): Ticket {
 interface Scenario {
   name: string;
   waiting: number;
+  arrivals: number;
   waitingChatter: () => Ticket;
   arrival: () => Ticket;
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'mixed', waiting: 1000, waitingChatter, arrival },
-  { name: 'mixed', waiting: 10_000, waitingChatter, arrival },
+  { name: 'mixed', waiting: 1000, arrivals: 10_000, waitingChatter, arrival },
+  { name: 'mixed', waiting: 10_000, arrivals: 10_000, waitingChatter, arrival },
   {
     // Everyone waiting is from DE and wants FR; every arrival is from US and wants DE: each call
     // walks the DE index through maxScan refusals, then queues. The upper bound of one call's work.
     name: 'worst case: nobody fits',
     waiting: 10_000,
+    arrivals: 2000,
     waitingChatter: () => ({ sessionId: newId(), mode: 'video', interests: [], countries: ['FR'], country: 'DE' }),
     arrival: () => ({ sessionId: newId(), mode: 'video', interests: [], countries: ['DE'], country: 'US' }),
   },
@@ -160,16 +163,17 @@ async function main(): Promise<void> {
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
     const cpu = cpus();
     const lines = [
-      `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, redis-server ${version}, ${CLIENTS} clients, maxScan ${MAX_SCAN}`,
+      `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, redis-server ${version}, ${CLIENTS} clients, maxScan ${MAX_SCAN}, ` +
+        `load average ${loadavg()[0]?.toFixed(1)} at start`,
       '',
       '| scenario | waiting | arrivals | pairs | pairs/s | enqueue calls/s | p50 ms | p95 ms | p99 ms | script µs/call | candidates/call |',
       '|----------|--------:|---------:|------:|--------:|----------------:|-------:|-------:|-------:|---------------:|----------------:|',
     ];
     for (const scenario of SCENARIOS) {
       // Refill between rounds of half the queue's size, so arrivals meet a queue near its size.
-      const perRound = Math.min(ARRIVALS_PER_SCENARIO, scenario.waiting / 2);
+      const perRound = Math.min(scenario.arrivals, scenario.waiting / 2);
       const results: RoundResult[] = [];
-      for (let done = 0; done < ARRIVALS_PER_SCENARIO; done += perRound) results.push(await round(redis, matchmakers, scenario, perRound));
+      for (let done = 0; done < scenario.arrivals; done += perRound) results.push(await round(redis, matchmakers, scenario, perRound));
       const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
       const pairs = results.reduce((sum, r) => sum + r.pairs, 0);
       const seconds = results.reduce((sum, r) => sum + r.seconds, 0);

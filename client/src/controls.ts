@@ -28,7 +28,7 @@ export function controlsFor(state: UiState, mode: ChatMode, hasCamera: boolean):
     startAgain: stopped,
     backHome: stopped,
     stop: { shown: inChat, enabled: inChat },
-    report: { shown: inChat, enabled: state === 'paired' },
+    report: { shown: inChat, enabled: state === 'paired' || state === 'partner-left' },
     media: { shown: mode === 'video' && hasCamera, enabled: mode === 'video' && hasCamera },
     chat: state === 'paired',
   };

@@ -9,7 +9,7 @@ const ALLOWED: Record<ClientMessageType, readonly ChatterState[]> = {
   stop: ['waiting', 'paired'],
   chat: ['paired'],
   typing: ['paired'],
-  report: ['paired'],
+  report: ['idle', 'waiting', 'paired'],
   'media.capabilities': ['idle', 'waiting', 'paired'],
   'media.transports': ['idle', 'waiting', 'paired'],
   'media.connect': ['idle', 'waiting', 'paired'],

@@ -17,6 +17,8 @@ import { InterestTokens } from './interest-tokens.js';
 import { RequestError } from './request-error.js';
 
 const log = logger('lobby');
+/** How long after a chat ends its partner can still be reported. */
+const REPORT_GRACE_MS = 60_000;
 
 export interface LobbyOptions {
   matchRetryMs: number;
@@ -240,6 +242,9 @@ export class Lobby {
     chatter.media?.closeConsumers();
     chatter.state = 'idle';
     if (!partner) return;
+    const until = Date.now() + REPORT_GRACE_MS;
+    chatter.lastPartner = { ipHash: partner.ipHash, until };
+    partner.lastPartner = { ipHash: chatter.ipHash, until };
     partner.partner = undefined;
     partner.media?.closeConsumers();
     partner.state = 'idle';
@@ -257,16 +262,18 @@ export class Lobby {
     if (verdict.action === 'censor') chatter.connection.send({ type: 'chat.warning', message: verdict.warning });
   }
 
+  /** Reports the partner, or the last partner within the grace period after the chat ended. */
   async #report(chatter: Chatter, id: number, reason: ReportReason): Promise<void> {
-    const partner = chatter.partner;
-    if (!partner) throw new RequestError('wrong_state', 'there is no partner to report');
-    const report = await this.#reports.record({
-      reporterHash: chatter.ipHash,
-      reportedHash: partner.ipHash,
-      reason,
-      mode: chatter.settings?.mode ?? 'text',
-    });
-    this.#unpair(chatter, 'disconnected');
+    const now = Date.now();
+    const last = chatter.lastPartner && chatter.lastPartner.until > now ? chatter.lastPartner.ipHash : undefined;
+    const reportedHash = chatter.partner?.ipHash ?? last;
+    if (!reportedHash) throw new RequestError('wrong_state', 'there is no one to report: the chat ended too long ago');
+    const report = await this.#reports.record(
+      { reporterHash: chatter.ipHash, reportedHash, reason, mode: chatter.settings?.mode ?? 'text' },
+      now,
+    );
+    if (chatter.state === 'paired') this.#unpair(chatter, 'disconnected');
+    chatter.lastPartner = undefined;
     chatter.connection.reply(id, 'report', { referenceId: report.referenceId });
     log.info({ referenceId: report.referenceId, reason }, 'report recorded');
   }
@@ -280,17 +287,26 @@ export class Lobby {
     }
   }
 
+  /**
+   * A worker died: its chatters lose their media and their pairs at once, and are told to set media
+   * up again as soon as some worker can take them (at once if another is alive, else when the
+   * replacement is ready).
+   */
   #onSlotLost(slot: MediaSlot): void {
-    for (const chatter of this.#chatters.values()) {
-      if (chatter.media?.slot !== slot) continue;
-      const reset = chatter.serialize(async () => {
-        chatter.media?.close();
-        chatter.media = undefined;
-        if (chatter.state === 'paired') this.#unpair(chatter, 'media_failure');
-        if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
-        chatter.state = 'idle';
-        chatter.connection.send({ type: 'media.reset', reason: 'The video server restarted. Reconnecting your camera…' });
-      });
+    const affected = [...this.#chatters.values()].filter((chatter) => chatter.media?.slot === slot);
+    const workerReady =
+      this.#pool.aliveCount > 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#pool.once('slotrestored', () => resolve()));
+    for (const chatter of affected) {
+      const reset = chatter
+        .serialize(async () => {
+          chatter.media?.close();
+          chatter.media = undefined;
+          if (chatter.state === 'paired') this.#unpair(chatter, 'media_failure');
+          if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
+          chatter.state = 'idle';
+        })
+        .then(() => workerReady)
+        .then(() => chatter.connection.send({ type: 'media.reset', reason: 'The video server restarted. Reconnecting your camera…' }));
       reset.catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'media reset failed'));
     }
   }

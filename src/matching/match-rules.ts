@@ -19,12 +19,12 @@ export interface RuleContext {
 }
 
 /** True while a ticket with interests still insists on a partner who shares one. */
-export function needsSharedInterest(ticket: WaitingTicket, now: number, interestFallbackMs: number): boolean {
+function needsSharedInterest(ticket: WaitingTicket, now: number, interestFallbackMs: number): boolean {
   return ticket.interests.length > 0 && now - ticket.since < interestFallbackMs;
 }
 
 /** Whether a country filter lets a partner of `country` in; an unknown country passes no filter. */
-export function acceptsCountry(filter: readonly string[], country: string | null): boolean {
+function acceptsCountry(filter: readonly string[], country: string | null): boolean {
   return filter.length === 0 || (country !== null && filter.includes(country));
 }
 

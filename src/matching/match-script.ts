@@ -169,7 +169,7 @@ local function scan(self, cursors, budget, seen)
         -- Its ticket expired (its node died): drop the dangling entries met on the way.
         redis.call('ZREM', from.key, entry.id)
         redis.call('ZREM', queueKey(self.mode), entry.id)
-        from.nextRank, from.last = from.nextRank - 1, from.last - 1
+        from.nextRank, from.last, from.taken = from.nextRank - 1, from.last - 1, from.taken - 1
       else
         local shared = compatible(self, other)
         if shared then return other, shared, scanned end
@@ -184,18 +184,15 @@ end
 -- incompatible tickets cannot hide everyone behind it for ever.
 -- Returns partner, shared interests, count examined.
 local function search(self, keys, budget, seen)
-  local heads, sizes = {}, {}
-  for i, key in ipairs(keys) do
-    sizes[i] = redis.call('ZCARD', key)
-    heads[i] = cursor(key, 0, sizes[i] - 1)
-  end
+  local heads = {}
+  for i, key in ipairs(keys) do heads[i] = cursor(key, 0, redis.call('ZCARD', key) - 1) end
   local partner, shared, scanned = scan(self, heads, math.ceil(budget / 2), seen)
-  if partner or scanned == 0 then return partner, shared, scanned end
+  if partner then return partner, shared, scanned end
   local tails = {}
-  for i, head in ipairs(heads) do
-    local rest = sizes[i] - head.taken
+  for _, head in ipairs(heads) do
+    local rest = head.last + 1 - head.taken
     if rest > 0 then
-      tails[#tails + 1] = cursor(keys[i], head.taken + math.floor(ctx.rand * rest), sizes[i] - 1)
+      tails[#tails + 1] = cursor(head.key, head.taken + math.floor(ctx.rand * rest), head.last)
     end
   end
   local more

@@ -122,7 +122,8 @@ export class Matchmaker {
   /**
    * Tries again for a session already waiting (its interest fallback may have passed, a partner's
    * may have, or its last scan may have missed someone) and refreshes its ticket's TTL.
-   * Null means still waiting, or not queued at all.
+   * Null means still waiting, or not queued at all. Costs as much as enqueue(): up to maxScan
+   * candidates for a chatter nobody fits.
    */
   async retry(sessionId: string, now: number): Promise<Match | null> {
     const reply = await this.#redis.veilMatchRetry(...this.#matchArgs(sessionId, now));

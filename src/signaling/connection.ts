@@ -89,10 +89,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.closeWith('flooding', 'Too many messages: you have been disconnected.');
       return;
     }
-    if (verdict === 'rate_limited') {
-      this.send({ type: 'error', error: { code: 'rate_limited', message: 'too many messages; slow down' } });
-      return;
-    }
     if (isBinary) {
       this.send({ type: 'error', error: { code: 'bad_message', message: 'binary frames are not accepted; send JSON text' } });
       return;
@@ -102,6 +98,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       json = JSON.parse(rawToString(data));
     } catch {
       this.send({ type: 'error', error: { code: 'bad_json', message: 'the frame is not valid JSON' } });
+      return;
+    }
+    if (verdict === 'rate_limited') {
+      const id = requestId(json);
+      const message = 'too many messages; slow down';
+      if (id === undefined) this.send({ type: 'error', error: { code: 'rate_limited', message } });
+      else this.replyError(id, 'rate_limited', message);
       return;
     }
     const parsed = clientMessageSchema.safeParse(json);

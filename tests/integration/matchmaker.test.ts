@@ -173,6 +173,16 @@ describe('Matchmaker', () => {
     });
   });
 
+  it('gets past a head of incompatible tickets longer than maxScan by sampling at random ranks', async () => {
+    const { matchmaker } = await start({ maxScan: 4 });
+    for (let i = 0; i < 50; i += 1) await matchmaker.enqueue(ticket(`de${i}`, { country: 'DE', countries: ['FR'] }), i);
+    await matchmaker.enqueue(ticket('open-de', { country: 'DE' }), 100);
+    // Each try sees the two oldest DE tickets and two at a random rank: about 1 in 25 reaches open-de.
+    let match = await matchmaker.enqueue(ticket('us', { country: 'US', countries: ['DE'] }), 200);
+    for (let tries = 0; match === null && tries < 1000; tries += 1) match = await matchmaker.retry('us', 200);
+    expect(match).toMatchObject({ partnerId: 'open-de' });
+  });
+
   it('does not pair the same two again until the recent-partner key expires by itself', async () => {
     const { redis, matchmaker } = await start({ recentPartnerSeconds: 60 });
     await redis.config('SET', 'notify-keyspace-events', 'Ex');

@@ -118,4 +118,19 @@ describe('text chat through the signaling server', () => {
     await a.request({ type: 'chat', text: 'fine then' });
     expect((await b.next('chat')).text).toBe('fine then');
   });
+
+  it('a partner who skipped away can still be reported for a short while, once', async () => {
+    const a = await connect();
+    const b = await connect();
+    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), b.next('paired')]);
+    await b.request({ type: 'stop' });
+    await a.next('partner.left');
+    expect((await a.request({ type: 'report', reason: 'nudity' })).ok).toBe(true);
+    expect(await a.request({ type: 'report', reason: 'nudity' })).toMatchObject({ ok: false, error: { code: 'wrong_state' } });
+    const fresh = await connect();
+    expect(await fresh.request({ type: 'report', reason: 'spam' })).toMatchObject({ ok: false, error: { code: 'wrong_state' } });
+  });
 });
+
