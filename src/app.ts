@@ -81,7 +81,11 @@ export class App {
       });
       const reports = new ReportStore(redis.redis, { retentionDays: config.reportRetentionDays });
       const presence = new Presence(redis.redis, randomUUID(), PRESENCE_INTERVAL_MS * 3);
-      const lobby = new Lobby(matchmaker, pool, reports, { matchRetryMs: config.matchRetryMs, interestKey: ipHashSecret });
+      const lobby = new Lobby(matchmaker, pool, reports, {
+        matchRetryMs: config.matchRetryMs,
+        interestFallbackMs: config.matchInterestFallbackMs,
+        interestKey: ipHashSecret,
+      });
       cleanups.push(() => lobby.close());
       const http = createHttpApp({
         online: () => presence.total(),

@@ -25,6 +25,8 @@ export class Chatter {
   settings: ChatSettings | undefined;
   partner: Chatter | undefined;
   media: ChatterMedia | undefined;
+  /** When the lobby next asks the matchmaker again for this waiting chatter (ms epoch). */
+  nextRetryAt = 0;
   /** Who the chatter was last paired with, reportable until `until` (ms epoch). */
   lastPartner: { ipHash: string; until: number } | undefined;
   #queue: Promise<void> = Promise.resolve();

@@ -19,9 +19,13 @@ import { RequestError } from './request-error.js';
 const log = logger('lobby');
 /** How long after a chat ends its partner can still be reported. */
 const REPORT_GRACE_MS = 60_000;
+const RETRY_TICK_MS = 250;
 
 export interface LobbyOptions {
+  /** A waiting chatter is asked about again this often (a new arrival finds them anyway). */
   matchRetryMs: number;
+  /** A waiting chatter with interests is asked about again once this has passed. */
+  interestFallbackMs: number;
   /** Key for the interest tokens stored in the matchmaker. */
   interestKey: string;
 }
@@ -38,6 +42,8 @@ export class Lobby {
   readonly #reports: ReportStore;
   readonly #retryTimer: NodeJS.Timeout;
   readonly #interests: InterestTokens;
+  readonly #retryMs: number;
+  readonly #fallbackMs: number;
   #online = 0;
   #retrying = false;
 
@@ -46,7 +52,9 @@ export class Lobby {
     this.#pool = pool;
     this.#reports = reports;
     this.#interests = new InterestTokens(options.interestKey);
-    this.#retryTimer = setInterval(() => void this.#retryWaiting(), options.matchRetryMs);
+    this.#retryMs = options.matchRetryMs;
+    this.#fallbackMs = options.interestFallbackMs;
+    this.#retryTimer = setInterval(() => void this.#retryWaiting(), Math.min(RETRY_TICK_MS, options.matchRetryMs));
     pool.on('slotlost', (slot) => this.#onSlotLost(slot));
   }
 
@@ -150,6 +158,7 @@ export class Lobby {
     const settings = chatter.settings;
     if (!settings || chatter.gone) return;
     chatter.state = 'waiting';
+    chatter.nextRetryAt = firstRetryAt(Date.now(), settings.interests.length > 0, this.#fallbackMs, this.#retryMs);
     chatter.connection.send({ type: 'waiting' });
     const match = await this.#matchmaker.enqueue(
       {
@@ -176,9 +185,10 @@ export class Lobby {
 
   async #retryEach(): Promise<void> {
     for (const chatter of this.#chatters.values()) {
-      if (chatter.state !== 'waiting') continue;
+      if (chatter.state !== 'waiting' || chatter.nextRetryAt > Date.now()) continue;
       await chatter.serialize(async () => {
         if (chatter.state !== 'waiting' || chatter.gone) return;
+        chatter.nextRetryAt = Date.now() + this.#retryMs;
         const match = await this.#matchmaker.retry(chatter.id, Date.now());
         if (match) await this.#pair(chatter, match);
       }).catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
@@ -318,4 +328,14 @@ export class Lobby {
       chatter.connection.closeWith('server_shutdown', 'The server is restarting. Reconnect in a moment.');
     }
   }
+}
+
+/**
+ * The first time a newly waiting chatter is looked at again: just after its interest fallback
+ * passes (then anyone will do), or after the ordinary retry interval. Arrivals find waiting
+ * chatters by themselves; retries only catch what changed with time (fallbacks, recent-partner
+ * expiry) or what a bounded scan missed.
+ */
+export function firstRetryAt(now: number, hasInterests: boolean, fallbackMs: number, retryMs: number): number {
+  return hasInterests ? now + fallbackMs + 1 : now + retryMs;
 }
