@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
-import { enterChat, openVeil, sendChat, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
+import { enterChat, openVeil, pairUp, sendChat, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
 
 /** Counts getUserMedia calls, and optionally makes them fail as a browser without camera would. */
 const cameraScript = (failWith: string | null): string => `(() => {
@@ -40,10 +40,7 @@ describe('text chat, interests, country filter and report in real browsers', () 
   it('Text only works without a camera and never asks for one', async () => {
     const one = await open({ camera: 'NotFoundError' });
     const two = await open({ camera: 'NotFoundError' });
-    await enterChat(one.page, { mode: 'text' });
-    await waitForState(one.page, 'waiting');
-    await enterChat(two.page, { mode: 'text' });
-    await Promise.all([waitForState(one.page, 'paired'), waitForState(two.page, 'paired')]);
+    await pairUp(one.page, two.page, { mode: 'text' });
     await sendChat(one.page, 'typing only today');
     await waitForPartnerMessage(two.page, 'typing only today');
     await sendChat(two.page, 'same here, no camera');
@@ -93,10 +90,7 @@ describe('text chat, interests, country filter and report in real browsers', () 
   it('Report disconnects the reporter and tells the partner the chat ended', async () => {
     const one = await open();
     const two = await open();
-    await enterChat(one.page, { mode: 'text' });
-    await waitForState(one.page, 'waiting');
-    await enterChat(two.page, { mode: 'text' });
-    await Promise.all([waitForState(one.page, 'paired'), waitForState(two.page, 'paired')]);
+    await pairUp(one.page, two.page, { mode: 'text' });
     await one.page.click('#report');
     await one.page.selectOption('#report-reason', 'harassment');
     await one.page.click('#report-confirm');

@@ -9,7 +9,7 @@ import {
   type WebSocketFrameRecorder,
 } from '../support/chromium.js';
 import { createTestNetwork, type TestNetwork } from '../support/netns.js';
-import { enterChat, openVeil, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
+import { enterChat, openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
 
 /**
  * Real Chromium browsers, each in a network namespace of its own (so each has its own address),
@@ -50,10 +50,7 @@ describe('video chat between browsers on different hosts', () => {
 
   it('pairs two browsers, each decodes the other video and hears audio, text flows both ways, and no one learns the other address', async () => {
     const [one, two] = [await openBrowser(0), await openBrowser(1)];
-    await enterChat(one.b.page, { mode: 'video' });
-    await waitForState(one.b.page, 'waiting');
-    await enterChat(two.b.page, { mode: 'video' });
-    await Promise.all([waitForState(one.b.page, 'paired'), waitForState(two.b.page, 'paired')]);
+    await pairUp(one.b.page, two.b.page, { mode: 'video' });
 
     for (const { b } of [one, two]) {
       const first = await waitForPartnerMedia(b.page, 0);
@@ -81,10 +78,7 @@ describe('video chat between browsers on different hosts', () => {
 
   it('Next re-pairs with a third browser, whose video then arrives, and the old partner is told', async () => {
     const [one, two, three] = [await openBrowser(0), await openBrowser(1), await openBrowser(2)];
-    await enterChat(one.b.page, { mode: 'video' });
-    await waitForState(one.b.page, 'waiting');
-    await enterChat(two.b.page, { mode: 'video' });
-    await Promise.all([waitForState(one.b.page, 'paired'), waitForState(two.b.page, 'paired')]);
+    await pairUp(one.b.page, two.b.page, { mode: 'video' });
     await waitForPartnerMedia(one.b.page, 0);
 
     await enterChat(three.b.page, { mode: 'video' });
@@ -100,10 +94,7 @@ describe('video chat between browsers on different hosts', () => {
 
   it('Mute and Camera off reach the partner as an indicator', async () => {
     const [one, two] = [await openBrowser(0), await openBrowser(1)];
-    await enterChat(one.b.page, { mode: 'video' });
-    await waitForState(one.b.page, 'waiting');
-    await enterChat(two.b.page, { mode: 'video' });
-    await Promise.all([waitForState(one.b.page, 'paired'), waitForState(two.b.page, 'paired')]);
+    await pairUp(one.b.page, two.b.page, { mode: 'video' });
     await one.b.page.click('#mute');
     await two.b.page.waitForSelector('#partner-media[data-audio="false"]', { state: 'attached' });
     await one.b.page.click('#camera');
@@ -114,10 +105,7 @@ describe('video chat between browsers on different hosts', () => {
 
   it('a killed media worker: its chatters are told, their browsers set media up again, and video flows with the next partner', async () => {
     const [one, two, three] = [await openBrowser(0), await openBrowser(1), await openBrowser(2)];
-    await enterChat(one.b.page, { mode: 'video' });
-    await waitForState(one.b.page, 'waiting');
-    await enterChat(two.b.page, { mode: 'video' });
-    await Promise.all([waitForState(one.b.page, 'paired'), waitForState(two.b.page, 'paired')]);
+    await pairUp(one.b.page, two.b.page, { mode: 'video' });
     await waitForPartnerMedia(one.b.page, 0);
 
     const busy = server.app.pool.slots.filter((slot) => slot.load > 0);

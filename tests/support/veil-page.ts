@@ -74,3 +74,15 @@ export async function waitForPartnerMessage(page: Page, text: string): Promise<v
     text,
   );
 }
+
+/** The first page starts and waits, the second starts; resolves when both are paired. */
+export async function pairUp(
+  first: Page,
+  second: Page,
+  options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] },
+): Promise<void> {
+  await enterChat(first, options);
+  await waitForState(first, 'waiting');
+  await enterChat(second, options);
+  await Promise.all([waitForState(first, 'paired'), waitForState(second, 'paired')]);
+}
