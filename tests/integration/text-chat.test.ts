@@ -89,6 +89,18 @@ describe('text chat through the signaling server', () => {
     expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
   });
 
+  it('notices a partner whose network is gone (no close, no pongs) within a few heartbeats', async () => {
+    const a = await connect();
+    const silent = await TestClient.connect(server.app.url, { answerPings: false });
+    clients.push(silent);
+    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await silent.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), silent.next('paired')]);
+    const started = Date.now();
+    expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
+    expect(Date.now() - started).toBeLessThan(5 * server.config.heartbeatIntervalMs);
+  });
+
   it('Report disconnects the reporter from that partner and records the report by keyed hash only', async () => {
     const a = await connect();
     const b = await connect();

@@ -29,13 +29,14 @@ export class TestClient {
 
   static async connect(
     baseUrl: string,
-    options: { origin?: string | null; headers?: Record<string, string>; acceptSelfSigned?: boolean } = {},
+    options: { origin?: string | null; headers?: Record<string, string>; acceptSelfSigned?: boolean; answerPings?: boolean } = {},
   ): Promise<TestClient> {
     const url = baseUrl.replace(/^http/, 'ws') + '/ws';
     const origin = options.origin === undefined ? baseUrl : options.origin;
     const ws = new WebSocket(url, {
       headers: { ...(origin ? { Origin: origin } : {}), ...options.headers },
       rejectUnauthorized: !options.acceptSelfSigned,
+      autoPong: options.answerPings ?? true,
     });
     const client = new TestClient(ws);
     await once(ws, 'open');
