@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { logger } from '../logging/logger.js';
 
 const log = logger('embedded-redis');
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface EmbeddedRedisOptions {
   /** redis-server executable (Debian: apt-get install redis-server). */
@@ -38,6 +39,7 @@ export class EmbeddedRedis {
     const dir = resolve(options.dir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const socketPath = join(dir, 'redis.sock');
+    const pidFile = join(dir, 'redis.pid');
     const args = [
       '--port', '0',
       '--unixsocket', socketPath,
@@ -48,7 +50,14 @@ export class EmbeddedRedis {
       '--daemonize', 'no',
       '--loglevel', 'notice',
     ];
-    const child = spawn(options.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (!findExecutable(options.bin)) {
+      throw new Error(`redis-server not found at "${options.bin}": install it (apt-get install redis-server) or set REDIS_URL`);
+    }
+    assertFolderFree(pidFile);
+    // setpriv (util-linux) makes the kernel stop redis-server when this process dies, even by SIGKILL.
+    const [command, commandArgs] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', options.bin, ...args]] : [options.bin, args];
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.once('spawn', () => writeFileSync(pidFile, String(child.pid)));
     const output: string[] = [];
     const ready = new Promise<void>((resolveReady, reject) => {
       const timer = setTimeout(
@@ -64,20 +73,21 @@ export class EmbeddedRedis {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-      child.once('error', (error: NodeJS.ErrnoException) => {
+      child.once('error', (error) => {
         clearTimeout(timer);
-        reject(
-          error.code === 'ENOENT'
-            ? new Error(`redis-server not found at "${options.bin}": install it (apt-get install redis-server) or set REDIS_URL`)
-            : error,
-        );
+        reject(error);
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`redis-server exited with code ${code} before it was ready: ${output.join('').trim()}`));
       });
     });
-    await ready;
+    try {
+      await ready;
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
     child.stdout?.removeAllListeners('data');
     child.stdout?.resume();
     log.info({ socketPath, pid: child.pid }, 'create() | redis-server ready');
@@ -89,8 +99,8 @@ export class EmbeddedRedis {
     this.#onUnexpectedExit = handler;
   }
 
-  get url(): string {
-    return `redis+unix://${this.socketPath}`;
+  get pid(): number | undefined {
+    return this.#child.pid;
   }
 
   async close(): Promise<void> {
@@ -100,4 +110,33 @@ export class EmbeddedRedis {
     this.#child.kill('SIGTERM');
     await exited;
   }
+}
+
+/** Refuses a folder whose redis-server is still running (another Veil process uses it). */
+function assertFolderFree(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return;
+  }
+  if (command.includes('redis-server')) {
+    throw new Error(`${dirname(pidFile)} is in use by redis-server (pid ${pid}): is another Veil process running on this data folder?`);
+  }
+}
+
+/** The path of an executable given by path or found on PATH, or undefined. */
+function findExecutable(bin: string): string | undefined {
+  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, bin));
+  return candidates.find((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
