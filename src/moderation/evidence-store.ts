@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { logger } from '../logging/logger.js';
+import { assertKeyRing, openEvidence, sealEvidence, type EvidenceKeyRing } from './evidence-crypto.js';
+import { EvidenceError } from './evidence-errors.js';
+import { EVIDENCE_ID_PATTERN, EvidenceFiles } from './evidence-files.js';
+import { assertSample, recordFromHash, recordToHash } from './evidence-record.js';
+import {
+  REASON_PRIORITY,
+  assertRetention,
+  effectiveDeadline,
+  initialDeadlines,
+  isDue,
+  reviewQueueScore,
+} from './evidence-retention.js';
+import { CLAIM_DUE, PLACE_HOLD, REMOVE } from './evidence-scripts.js';
+import type { EvidenceRecord, EvidenceRetention, EvidenceSample } from './evidence-types.js';
+
+const log = logger('evidence-store');
+
+const INDEX = 'veil:evidence-index:by-deadline';
+const QUEUE = 'veil:evidence-index:review-queue';
+const recordKey = (id: string): string => `veil:evidence:${id}`;
+/** A file without a record is left alone this long, in case its put() is still writing Redis. */
+const ORPHAN_GRACE_MS = 10 * 60_000;
+const MAX_PAGE = 500;
+const MAX_BASIS = 1000;
+
+export interface EvidenceStoreOptions {
+  redis: Redis;
+  /** Folder of the encrypted files (created with mode 0700). */
+  dir: string;
+  keyRing: EvidenceKeyRing;
+  retention: EvidenceRetention;
+}
+
+/**
+ * Flagged moderation samples, encrypted at rest. The image lives only in `dir/<id>.bin`
+ * (AES-256-GCM, see evidence-crypto.ts); Redis holds the metadata hash `veil:evidence:<id>`
+ * (keyed address hash, device summary, scores, deadlines, never the image or an address), an index
+ * by deadline for sweep() and the review queue ordered by priority then capture time.
+ *
+ * Write order keeps the two sides consistent: put() writes the file, then the Redis entries, and
+ * removes the file if Redis fails; deletes remove the Redis entries atomically, then the file.
+ * sweep() repairs what a crash can still leave (a record whose file is gone, a file with no record).
+ *
+ * The store does no authorisation: decrypt() returns the image to any caller. The moderator HTTP
+ * layer must authenticate the moderator, check the permission and audit the access before calling it.
+ */
+export class EvidenceStore {
+  readonly #redis: Redis;
+  readonly #files: EvidenceFiles;
+  readonly #keyRing: EvidenceKeyRing;
+  readonly #retention: EvidenceRetention;
+
+  private constructor(options: EvidenceStoreOptions, files: EvidenceFiles) {
+    this.#redis = options.redis;
+    this.#files = files;
+    this.#keyRing = options.keyRing;
+    this.#retention = { ...options.retention };
+  }
+
+  /** Checks the key ring and retention settings and creates the folder. */
+  static async create(options: EvidenceStoreOptions): Promise<EvidenceStore> {
+    assertKeyRing(options.keyRing);
+    assertRetention(options.retention);
+    return new EvidenceStore(options, await EvidenceFiles.create(options.dir));
+  }
+
+  /** Encrypts and stores a flagged sample; returns its record. A hash match starts under legal hold. */
+  async put(sample: EvidenceSample, now: number = Date.now()): Promise<EvidenceRecord> {
+    assertSample(sample);
+    const id = randomUUID();
+    const record: EvidenceRecord = {
+      id,
+      reason: sample.reason,
+      priority: REASON_PRIORITY[sample.reason],
+      ipHash: sample.ipHash,
+      device: { browser: sample.device.browser, os: sample.device.os, language: sample.device.language },
+      scores: { ...sample.scores },
+      modelVersions: { ...sample.modelVersions },
+      sessionRef: sample.sessionRef,
+      capturedAt: sample.capturedAt,
+      storedAt: now,
+      ...initialDeadlines(sample.reason, now, this.#retention),
+      keyId: this.#keyRing.currentKeyId,
+      sizeBytes: sample.jpeg.length,
+    };
+    await this.#files.write(id, sealEvidence(this.#keyRing, id, sample.jpeg));
+    try {
+      const results = await this.#redis
+        .multi()
+        .hset(recordKey(id), recordToHash(record))
+        .zadd(INDEX, effectiveDeadline(record), id)
+        .zadd(QUEUE, reviewQueueScore(record.reason, record.capturedAt), id)
+        .exec();
+      const failed = results === null ? new Error('transaction aborted') : results.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+    } catch (error) {
+      await this.#undoPut(id);
+      throw error;
+    }
+    log.debug({ evidenceId: id, reason: record.reason }, 'put() | stored');
+    return record;
+  }
+
+  /** Records in review order (priority, then oldest capture first). */
+  async list(options: { limit: number; offset?: number }): Promise<EvidenceRecord[]> {
+    const { limit, offset = 0 } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new TypeError(`limit must be an integer in 1..${MAX_PAGE}`);
+    if (!Number.isInteger(offset) || offset < 0) throw new TypeError('offset must be a non-negative integer');
+    const ids = await this.#redis.zrange(QUEUE, offset, offset + limit - 1);
+    if (ids.length === 0) return [];
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.hgetall(recordKey(id));
+    const results = (await pipeline.exec()) ?? [];
+    const records: EvidenceRecord[] = [];
+    ids.forEach((id, index) => {
+      const [error, fields] = results[index] ?? [new Error('missing pipeline reply'), null];
+      if (error) throw error;
+      const record = recordFromHash(id, fields as Record<string, string>);
+      if (record) records.push(record); // null: deleted since the ZRANGE
+    });
+    return records;
+  }
+
+  /** The record, or null when there is none. */
+  async get(id: string): Promise<EvidenceRecord | null> {
+    checkId(id);
+    return recordFromHash(id, await this.#redis.hgetall(recordKey(id)));
+  }
+
+  /**
+   * The decrypted JPEG. Throws NOT_FOUND (also for an item past its deadline that the sweeper has
+   * not reached yet), FILE_MISSING, EvidenceKeyError (KEY_UNKNOWN) or EvidenceIntegrityError.
+   * Performs no authorisation: see the class comment.
+   */
+  async decrypt(id: string, now: number = Date.now()): Promise<Buffer> {
+    const record = await this.get(id);
+    if (!record || isDue(record, now)) throw new EvidenceError('NOT_FOUND', `evidence ${id} does not exist`, 404);
+    const file = await this.#files.read(id);
+    if (!file) {
+      throw new EvidenceError('FILE_MISSING', `evidence ${id} has a record but its file is missing; the next sweep removes the record`, 410);
+    }
+    return openEvidence(this.#keyRing, { evidenceId: id, keyId: record.keyId }, file);
+  }
+
+  /**
+   * Deletes the item (record, index entries, file); false when there was nothing. Refuses
+   * (LEGAL_HOLD_ACTIVE) while a legal hold runs, unless `overrideLegalHold` is set.
+   */
+  async delete(id: string, options: { now?: number; overrideLegalHold?: boolean } = {}): Promise<boolean> {
+    checkId(id);
+    const now = options.now ?? Date.now();
+    const removed = await this.#removeRecord(id, now, options.overrideLegalHold === true);
+    if (removed === -1) throw new EvidenceError('LEGAL_HOLD_ACTIVE', `evidence ${id} is under legal hold`, 409);
+    const fileRemoved = await this.#files.remove(id);
+    return removed === 1 || fileRemoved;
+  }
+
+  /**
+   * Places the item under legal hold for `legalHoldDays` from `now` (never shortening a longer
+   * hold) and records the basis; returns the updated record.
+   */
+  async placeLegalHold(id: string, basis: string, now: number = Date.now()): Promise<EvidenceRecord> {
+    checkId(id);
+    const text = basis.trim();
+    if (!text || text.length > MAX_BASIS) throw new TypeError(`the legal-hold basis must be 1..${MAX_BASIS} characters`);
+    const until = now + this.#retention.legalHoldDays * 86_400_000;
+    const placed = await this.#redis.eval(PLACE_HOLD, 3, recordKey(id), INDEX, QUEUE, id, String(until), text, String(now));
+    const record = placed === 1 ? await this.get(id) : null;
+    if (!record) throw new EvidenceError('NOT_FOUND', `evidence ${id} does not exist`, 404);
+    log.info({ evidenceId: id, until: record.legalHold?.until }, 'placeLegalHold() | hold placed');
+    return record;
+  }
+
+  /** How many items each key id encrypted, for key rotation (an old key can go once it reaches 0). */
+  async keyUsage(): Promise<Record<string, number>> {
+    const ids = await this.#redis.zrange(INDEX, 0, -1);
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.hget(recordKey(id), 'keyId');
+    const usage: Record<string, number> = {};
+    for (const [error, keyId] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      if (typeof keyId === 'string') usage[keyId] = (usage[keyId] ?? 0) + 1;
+    }
+    return usage;
+  }
+
+  /**
+   * Deletes every item whose deadline has passed (a running legal hold keeps it), records whose
+   * file is missing, and files without a record older than a grace period. Returns the number of
+   * items deleted; logs counts only.
+   */
+  async sweep(now: number = Date.now()): Promise<number> {
+    let expired = 0;
+    let fileErrors = 0;
+    for (const id of await this.#redis.zrangebyscore(INDEX, '-inf', now)) {
+      if ((await this.#redis.eval(CLAIM_DUE, 3, recordKey(id), INDEX, QUEUE, id, String(now))) !== 1) continue;
+      expired += 1;
+      // The record is gone; if unlinking fails, the orphan pass of a later sweep retries.
+      await this.#files.remove(id).catch(() => (fileErrors += 1));
+    }
+    const repaired = await this.#repair(now);
+    const counts = { expired, fileErrors, ...repaired };
+    if (repaired.missingFile > 0 || repaired.heldMissingFile > 0 || fileErrors > 0) log.warn(counts, 'sweep() | repaired inconsistencies');
+    else if (expired > 0 || repaired.orphanFiles > 0) log.info(counts, 'sweep() | done');
+    return expired + repaired.missingFile;
+  }
+
+  /** Records without a file are deleted (kept if held); files without a record, once stale, too. */
+  async #repair(now: number): Promise<{ missingFile: number; heldMissingFile: number; orphanFiles: number }> {
+    // The index is read before the folder: put() writes its file before its record, so a record in
+    // this snapshot already had its file when the folder is listed.
+    const indexed = new Set(await this.#redis.zrange(INDEX, 0, -1));
+    const entries = await this.#files.scan();
+    const present = new Set(entries.filter((entry) => !entry.temporary).map((entry) => entry.id));
+    let missingFile = 0;
+    let heldMissingFile = 0;
+    for (const id of indexed) {
+      if (present.has(id)) continue;
+      const removed = await this.#removeRecord(id, now, false);
+      if (removed === 1) missingFile += 1;
+      if (removed === -1) heldMissingFile += 1;
+    }
+    let orphanFiles = 0;
+    for (const entry of entries) {
+      if ((!entry.temporary && indexed.has(entry.id)) || entry.modifiedAt > now - ORPHAN_GRACE_MS) continue;
+      if (!entry.temporary && (await this.#redis.exists(recordKey(entry.id))) === 1) continue;
+      if (await this.#files.removeName(entry.name)) orphanFiles += 1;
+    }
+    return { missingFile, heldMissingFile, orphanFiles };
+  }
+
+  /** 1 removed, 0 nothing there, -1 refused because of a running hold. */
+  async #removeRecord(id: string, now: number, overrideLegalHold: boolean): Promise<number> {
+    const result = await this.#redis.eval(REMOVE, 3, recordKey(id), INDEX, QUEUE, id, String(now), overrideLegalHold ? '1' : '0');
+    return Number(result);
+  }
+
+  /**
+   * After a failed put: remove whatever Redis may hold, then the file. The three Redis commands run
+   * in one MULTI, where one failing command does not stop the others.
+   */
+  async #undoPut(id: string): Promise<void> {
+    try {
+      await this.#redis.multi().del(recordKey(id)).zrem(INDEX, id).zrem(QUEUE, id).exec();
+    } catch (error) {
+      log.warn({ evidenceId: id, error: errorMessage(error) }, 'put() | could not undo the Redis side; the next sweep will');
+    }
+    try {
+      await this.#files.remove(id);
+    } catch (error) {
+      log.error({ evidenceId: id, error: errorMessage(error) }, 'put() | could not remove the file; the next sweep will');
+    }
+  }
+}
+
+function checkId(id: string): void {
+  if (typeof id !== 'string' || !EVIDENCE_ID_PATTERN.test(id)) throw new TypeError('evidence id must be a lowercase UUID');
+}
+
+/** Only the message: ioredis errors carry the command's arguments, which are not for logs. */
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
