@@ -5,6 +5,7 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/global-setup.ts'],
+    setupFiles: ['tests/quiet-logs.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: false,
