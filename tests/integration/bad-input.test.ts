@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { once } from 'node:events';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { TestClient } from '../support/ws-client.js';
+import { pairText, TestClient } from '../support/ws-client.js';
 
 /**
  * Every bad input gets a clear error or a disconnect with a reason, while a second pair of
@@ -24,9 +24,7 @@ describe('bad input on the signaling socket', () => {
     server = await startTestApp({ mediasoupWorkers: 1, wsMaxPayloadBytes: 4096, wsMessagesPerSecond: 5, wsMessageBurst: 10 });
     alice = await TestClient.connect(server.app.url);
     bob = await TestClient.connect(server.app.url);
-    await alice.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await bob.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([alice.next('paired'), bob.next('paired')]);
+    await pairText(alice, bob);
   });
   afterAll(async () => {
     await alice.close();

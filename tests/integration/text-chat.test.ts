@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { TestClient } from '../support/ws-client.js';
+import { pairText, TestClient } from '../support/ws-client.js';
 
 describe('text chat through the signaling server', () => {
   let server: TestApp;
@@ -63,9 +63,7 @@ describe('text chat through the signaling server', () => {
   it('Next drops the partner, who is told, and finds someone new; Stop leaves', async () => {
     const a = await connect();
     const b = await connect();
-    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pairText(a, b);
 
     const c = await connect();
     await c.request({ type: 'start', mode: 'text', interests: [], countries: [] });
@@ -82,9 +80,7 @@ describe('text chat through the signaling server', () => {
   it('tells the partner within seconds when a chatter vanishes', async () => {
     const a = await connect();
     const b = await connect();
-    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pairText(a, b);
     b.ws.terminate();
     expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
   });
@@ -93,9 +89,7 @@ describe('text chat through the signaling server', () => {
     const a = await connect();
     const silent = await TestClient.connect(server.app.url, { answerPings: false });
     clients.push(silent);
-    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await silent.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), silent.next('paired')]);
+    await pairText(a, silent);
     const started = Date.now();
     expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
     expect(Date.now() - started).toBeLessThan(5 * server.config.heartbeatIntervalMs);
@@ -104,9 +98,7 @@ describe('text chat through the signaling server', () => {
   it('Report disconnects the reporter from that partner and records the report by keyed hash only', async () => {
     const a = await connect();
     const b = await connect();
-    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pairText(a, b);
     const response = await a.request({ type: 'report', reason: 'harassment' });
     expect(response.ok).toBe(true);
     const referenceId = (response as { data: { referenceId: string } }).data.referenceId;
@@ -122,9 +114,7 @@ describe('text chat through the signaling server', () => {
   it('blocks links and slurs in chat with a reason, and relays nothing of them', async () => {
     const a = await connect();
     const b = await connect();
-    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pairText(a, b);
     const link = await a.request({ type: 'chat', text: 'visit www.example.com now' });
     expect(link).toMatchObject({ ok: false, error: { code: 'chat_blocked' } });
     await a.request({ type: 'chat', text: 'fine then' });
@@ -134,9 +124,7 @@ describe('text chat through the signaling server', () => {
   it('a partner who skipped away can still be reported for a short while, once', async () => {
     const a = await connect();
     const b = await connect();
-    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pairText(a, b);
     await b.request({ type: 'stop' });
     await a.next('partner.left');
     expect((await a.request({ type: 'report', reason: 'nudity' })).ok).toBe(true);

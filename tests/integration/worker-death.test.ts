@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { TestClient } from '../support/ws-client.js';
+import { pairText, TestClient } from '../support/ws-client.js';
 
 describe('a mediasoup worker dies', () => {
   let server: TestApp;
@@ -21,9 +21,7 @@ describe('a mediasoup worker dies', () => {
       return client;
     };
     const [alice, bob, media] = [await connect(), await connect(), await connect()];
-    await alice.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await bob.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([alice.next('paired'), bob.next('paired')]);
+    await pairText(alice, bob);
 
     const caps = await media.request({ type: 'media.capabilities' });
     const rtpCapabilities = (caps as { data: { routerRtpCapabilities: Record<string, unknown> } }).data.routerRtpCapabilities;

@@ -90,3 +90,10 @@ export class TestClient {
     }
   }
 }
+
+/** Both start a text chat with no interests or filter; resolves when both are paired. */
+export async function pairText(a: TestClient, b: TestClient): Promise<void> {
+  await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+  await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+  await Promise.all([a.next('paired'), b.next('paired')]);
+}
