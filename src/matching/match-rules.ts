@@ -1,6 +1,6 @@
 /**
  * The pairing rules as pure functions. The Lua script (match-script.ts) applies the same rules
- * inside Redis; one table of cases (match-rules.cases.ts) is run through both, so they cannot drift.
+ * inside Redis; one table of cases (tests/support/match-rules.cases.ts) is run through both, so they cannot drift.
  */
 import type { Ticket } from './ticket.js';
 

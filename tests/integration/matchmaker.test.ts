@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compatible, type WaitingTicket } from '../../src/matching/match-rules.js';
-import { CASE_INTEREST_FALLBACK_MS, RULE_CASES } from '../../src/matching/match-rules.cases.js';
+import { CASE_INTEREST_FALLBACK_MS, RULE_CASES } from '../support/match-rules.cases.js';
 import { Matchmaker, type Match, type MatchmakerOptions } from '../../src/matching/matchmaker.js';
 import type { Ticket } from '../../src/matching/ticket.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';

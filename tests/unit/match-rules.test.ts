@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compatible } from '../../src/matching/match-rules.js';
-import { CASE_INTEREST_FALLBACK_MS, RULE_CASES } from '../../src/matching/match-rules.cases.js';
+import { CASE_INTEREST_FALLBACK_MS, RULE_CASES } from '../support/match-rules.cases.js';
 import { normalizeTicket, type Ticket } from '../../src/matching/ticket.js';
 
 describe('compatible()', () => {

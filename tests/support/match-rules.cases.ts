@@ -3,7 +3,7 @@
  * compatible()) and tests/integration/matchmaker.test.ts (against the Lua script in a real
  * redis-server) run, so the two implementations of the rules cannot drift apart.
  */
-import type { WaitingTicket } from './match-rules.js';
+import type { WaitingTicket } from '../../src/matching/match-rules.js';
 
 export const CASE_INTEREST_FALLBACK_MS = 5000;
 
