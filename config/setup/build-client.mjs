@@ -1,6 +1,6 @@
 // Builds the browser client: bundles client/src/main.ts (mediasoup-client, zod and the shared
-// protocol module included) into dist/client/app.js and copies the static pages and assets next
-// to it. Run with `npm run build:client`.
+// protocol module included) into dist/client/app.js, the stylesheet parts into style.css, and
+// copies the static pages and assets next to it. Run with `npm run build:client`.
 import { build } from 'esbuild';
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
@@ -31,16 +31,26 @@ async function main() {
     metafile: true,
   });
 
+  const styles = await build({
+    entryPoints: [join(clientDir, 'style.css')],
+    outfile: join(outDir, 'style.css'),
+    bundle: true,
+    minify: true,
+    logLevel: 'warning',
+    metafile: true,
+  });
+
   const copied = [];
   for (const name of await readdir(clientDir)) {
     const source = join(clientDir, name);
-    if (!STATIC_EXTENSIONS.has(extname(name)) || !(await stat(source)).isFile()) continue;
+    if (name === 'style.css' || !STATIC_EXTENSIONS.has(extname(name)) || !(await stat(source)).isFile()) continue;
     await copyFile(source, join(outDir, name));
     copied.push(name);
   }
 
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-  console.log(`build-client: ${relative(root, outDir)}/app.js and ${copied.length} static files (${Math.round(bytes / 1024)} KiB with maps)`);
+  const outputs = [...Object.values(result.metafile.outputs), ...Object.values(styles.metafile.outputs)];
+  const bytes = outputs.reduce((sum, output) => sum + output.bytes, 0);
+  console.log(`build-client: ${relative(root, outDir)}/app.js, style.css and ${copied.length} static files (${Math.round(bytes / 1024)} KiB with maps)`);
 }
 
 main().catch((error) => {
