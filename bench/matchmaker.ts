@@ -24,6 +24,7 @@ import { setLogLevel } from '../src/logging/logger.js';
 import { Matchmaker } from '../src/matching/matchmaker.js';
 import type { Ticket } from '../src/matching/ticket.js';
 import { EmbeddedRedis } from '../src/store/embedded-redis.js';
+import { seeded } from '../tests/support/seeded-random.js';
 
 const CLIENTS = 4;
 const MAX_SCAN = 200;
@@ -33,17 +34,6 @@ const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'BR', 'IN', 'JP', 'PL'];
 const POPULAR_TAGS = Array.from({ length: 20 }, (_, i) => `popular${i}`);
 const RARE_TAGS = 500_000;
 
-/** mulberry32: a deterministic generator, so runs are comparable. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(42);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const someCountries = (): string[] => [...new Set([pick(COUNTRIES), pick(COUNTRIES)].slice(0, 1 + Math.floor(random() * 2)))];

@@ -5,6 +5,7 @@ import { CASE_INTEREST_FALLBACK_MS, RULE_CASES } from '../support/match-rules.ca
 import { Matchmaker, type Match, type MatchmakerOptions } from '../../src/matching/matchmaker.js';
 import type { Ticket } from '../../src/matching/ticket.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { seeded } from '../support/seeded-random.js';
 
 const PREFIX = 'veil:match:';
 
@@ -277,14 +278,3 @@ describe('Matchmaker', () => {
   });
 });
 
-/** A small deterministic random generator (mulberry32), so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
