@@ -88,7 +88,7 @@ export class App {
       });
       cleanups.push(() => lobby.close());
       const http = createHttpApp({
-        online: () => presence.total(),
+        online: () => lobby.online,
         health: async () => {
           const redisOk = (await redis.redis.ping().catch(() => 'down')) === 'PONG';
           const workersAlive = pool.aliveCount;

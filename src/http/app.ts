@@ -13,7 +13,8 @@ export interface HealthReport {
 
 export interface HttpAppOptions {
   health: () => Promise<HealthReport>;
-  online: () => Promise<number>;
+  /** The cached online count (no store round trip per request). */
+  online: () => number;
 }
 
 const clientDir = join(projectRoot, 'dist', 'client');
@@ -44,12 +45,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
       next(error);
     }
   });
-  app.get('/api/online', async (_req, res, next) => {
-    try {
-      res.json({ online: await options.online() });
-    } catch (error) {
-      next(error);
-    }
+  app.get('/api/online', (_req, res) => {
+    res.json({ online: options.online() });
   });
   app.use(express.static(clientDir, { extensions: ['html'], index: 'index.html' }));
   app.use((_req, res) => {

@@ -62,6 +62,11 @@ export class Lobby {
     return this.#chatters.size;
   }
 
+  /** Chatters online across all nodes, as of the last presence update (at least this node's). */
+  get online(): number {
+    return Math.max(this.#online, this.size);
+  }
+
   /** Admits a new connection; the chatter lives until the socket closes. */
   admit(connection: Connection, ipHash: string, country: string | null): Chatter {
     const chatter = new Chatter(connection, ipHash, country);
@@ -74,7 +79,7 @@ export class Lobby {
         .serialize(() => this.#leave(chatter))
         .catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'leave failed'));
     });
-    connection.send({ type: 'welcome', online: Math.max(this.#online, this.size), maxChatLength: MAX_CHAT_LENGTH });
+    connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH });
     return chatter;
   }
 

@@ -45,6 +45,13 @@ describe('text chat through the signaling server', () => {
     expect(values.join(' ')).not.toContain('hello stranger');
   });
 
+  it('counts the chatters online for the landing page', async () => {
+    await connect();
+    const second = await connect();
+    expect(await (await fetch(server.app.url + '/api/online')).json()).toEqual({ online: 2 });
+    expect((second.received.find((m) => m.type === 'welcome') as { online: number }).online).toBe(2);
+  });
+
   it('pairs chatters with a shared interest and tells both what they share', async () => {
     const a = await connect();
     const b = await connect();
