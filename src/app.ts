@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { BanStore } from './bans/ban-store.js';
 import type { Config } from './config/schema.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
@@ -11,6 +13,9 @@ import { Presence } from './lobby/presence.js';
 import { logger } from './logging/logger.js';
 import { Matchmaker } from './matching/matchmaker.js';
 import { WorkerPool } from './media/worker-pool.js';
+import { evidenceKeyRing } from './moderation/evidence-keys.js';
+import { EvidenceStore } from './moderation/evidence-store.js';
+import { ModerationService } from './moderation/moderation-service.js';
 import { ReportStore } from './reports/report-store.js';
 import { SignalingServer } from './signaling/ws-server.js';
 import { openRedis, type RedisHandle } from './store/redis.js';
@@ -25,6 +30,10 @@ export class App {
   readonly port: number;
   readonly pool: WorkerPool;
   readonly redis: RedisHandle;
+  readonly evidence: EvidenceStore;
+  readonly bans: BanStore;
+  /** Null when moderation is turned off in the configuration. */
+  readonly moderation: ModerationService | null;
   readonly #server: Server;
   readonly #signaling: SignalingServer;
   readonly #lobby: Lobby;
@@ -42,6 +51,9 @@ export class App {
     lobby: Lobby;
     presence: Presence;
     reports: ReportStore;
+    evidence: EvidenceStore;
+    bans: BanStore;
+    moderation: ModerationService | null;
   }) {
     this.#server = parts.server;
     this.port = (parts.server.address() as AddressInfo).port;
@@ -49,6 +61,9 @@ export class App {
     this.url = `${parts.secure ? 'https' : 'http'}://${host}:${this.port}`;
     this.pool = parts.pool;
     this.redis = parts.redis;
+    this.evidence = parts.evidence;
+    this.bans = parts.bans;
+    this.moderation = parts.moderation;
     this.#signaling = parts.signaling;
     this.#lobby = parts.lobby;
     this.#presence = parts.presence;
@@ -59,6 +74,10 @@ export class App {
           .sweep()
           .then((deleted) => deleted > 0 && log.info({ deleted }, 'expired reports deleted'))
           .catch((error: Error) => log.warn({ err: error.message }, 'report sweep failed'));
+        parts.evidence
+          .sweep()
+          .then((deleted) => deleted > 0 && log.info({ deleted }, 'expired evidence deleted'))
+          .catch((error: Error) => log.warn({ err: error.message }, 'evidence sweep failed'));
       }, SWEEP_INTERVAL_MS),
     ];
   }
@@ -80,8 +99,18 @@ export class App {
         recentPartnerSeconds: config.matchRecentPartnerSeconds,
       });
       const reports = new ReportStore(redis.redis, { retentionDays: config.reportRetentionDays });
+      const evidence = await EvidenceStore.create({
+        redis: redis.redis,
+        dir: join(config.dataDir, 'evidence'),
+        keyRing: evidenceKeyRing(config),
+        retention: { unreviewedDays: config.evidenceRetentionDays, legalHoldDays: config.legalHoldDays },
+      });
+      const bans = new BanStore(redis.redis);
+      const moderation = config.moderation ? await ModerationService.start(config, { evidence, bans }) : null;
+      if (moderation) cleanups.push(() => moderation.close());
+      else log.warn('moderation is turned off: no video is sampled or classified');
       const presence = new Presence(redis.redis, randomUUID(), PRESENCE_INTERVAL_MS * 3);
-      const lobby = new Lobby(matchmaker, pool, reports, {
+      const lobby = new Lobby({ matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null }, {
         matchRetryMs: config.matchRetryMs,
         interestFallbackMs: config.matchInterestFallbackMs,
         interestKey: ipHashSecret,
@@ -92,9 +121,19 @@ export class App {
         health: async () => {
           const redisOk = (await redis.redis.ping().catch(() => 'down')) === 'PONG';
           const workersAlive = pool.aliveCount;
-          const status = redisOk && workersAlive === pool.slots.length && workersAlive > 0 ? 'ok' : 'degraded';
-          return { status, redis: redisOk ? 'ok' : 'down', workersAlive, workers: pool.slots.length, chatters: lobby.size };
+          const moderationHealth = moderation?.health() ?? null;
+          const moderationOk = moderationHealth === null || moderationHealth.status === 'ok';
+          const status = redisOk && workersAlive === pool.slots.length && workersAlive > 0 && moderationOk ? 'ok' : 'degraded';
+          return {
+            status,
+            redis: redisOk ? 'ok' : 'down',
+            workersAlive,
+            workers: pool.slots.length,
+            chatters: lobby.size,
+            moderation: moderationHealth ?? { status: 'off' },
+          };
         },
+        reviewApi: { evidence, token: config.reviewApiToken },
       });
       const { server, secure } = await listen(http, {
         host: config.httpHost,
@@ -117,10 +156,10 @@ export class App {
           heartbeatIntervalMs: config.heartbeatIntervalMs,
         },
         (connection, visitor) => {
-          lobby.admit(connection, visitor.ipHash, visitor.country);
+          lobby.admit(connection, visitor);
         },
       );
-      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports });
+      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports, evidence, bans, moderation });
       await app.#publishPresence();
       log.info({ url: app.url, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
       return app;
@@ -147,6 +186,7 @@ export class App {
       this.#signaling.close();
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));
       await this.#presence.withdraw().catch(() => undefined);
+      await this.moderation?.close();
       this.pool.close();
       await this.redis.close();
     })();

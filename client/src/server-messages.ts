@@ -10,6 +10,7 @@ const KNOWN_TYPES = {
   paired: true,
   'partner.left': true,
   'partner.media': true,
+  'partner.blur': true,
   'media.consume': true,
   'media.reset': true,
   chat: true,

@@ -36,6 +36,8 @@ export class ChatSession {
   #run = 0;
   /** Consecutive media_unavailable answers (a media worker restarting): retried with backoff. */
   #mediaRetries = 0;
+  /** What the server said when it closed the connection for good (ban, flooding). */
+  #closedMessage: string | null = null;
 
   constructor(signaling: Signaling, view: ChatView) {
     this.#signaling = signaling;
@@ -170,6 +172,11 @@ export class ChatSession {
     if (!settings || !this.#active) return;
     this.#setState('starting', status);
     if (settings.mode === 'video' && !(await this.#openCamera(run))) return;
+    if (this.#signaling.stopReason !== null) {
+      this.#active = false;
+      this.#setState('error', this.#closedMessage ?? ERROR_TEXT.banned);
+      return; // the server told us not to come back (banned, flooding, replaced)
+    }
     if (!this.#signaling.ready) {
       this.#setState('reconnecting', this.#signaling.status === 'connecting' ? TEXT.connecting : TEXT.reconnecting);
       return; // the welcome handler begins again
@@ -291,6 +298,9 @@ export class ChatSession {
       case 'partner.media':
         if (this.#state === 'paired') this.#view.setPartnerMedia(message);
         return;
+      case 'partner.blur':
+        if (this.#state === 'paired') this.#view.setPartnerBlurred(true);
+        return;
       case 'media.consume':
         if (this.#active && this.#settings?.mode === 'video') void this.#consume(message.consumers);
         return;
@@ -315,10 +325,11 @@ export class ChatSession {
         return;
       case 'closing':
         if (this.#signaling.stopReason !== null) {
+          this.#closedMessage = message.message;
           this.#active = false;
           this.#run++;
           this.#endPartner();
-          if (this.#state !== 'landing') this.#setState('error', message.message);
+          if (this.#state !== 'landing' || message.reason === 'banned') this.#setState('error', message.message);
         } else if (this.#state !== 'landing') {
           this.#view.setStatus(message.message);
         }
@@ -367,6 +378,7 @@ export class ChatSession {
     this.#video.closeConsumers();
     this.#view.setRemoteStream(null);
     this.#view.setPartnerMedia(null);
+    this.#view.setPartnerBlurred(false);
     this.#typing.reset();
     this.#log.setPartnerTyping(false);
   }

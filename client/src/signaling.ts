@@ -36,12 +36,13 @@ export interface SignalingOptions {
 }
 
 /** Server close reasons after which reconnecting by ourselves would be wrong. */
-const NO_RECONNECT: ReadonlySet<CloseReason> = new Set<CloseReason>(['flooding', 'abuse', 'replaced']);
+const NO_RECONNECT: ReadonlySet<CloseReason> = new Set<CloseReason>(['flooding', 'abuse', 'replaced', 'banned']);
 /** The WebSocket close codes the server uses for those reasons, in case the `closing` push was lost. */
 const NO_RECONNECT_CODES: ReadonlyMap<number, CloseReason> = new Map<number, CloseReason>([
   [4001, 'flooding'],
   [4002, 'abuse'],
   [4004, 'replaced'],
+  [4005, 'banned'],
 ]);
 
 interface Pending {

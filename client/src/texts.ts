@@ -33,6 +33,8 @@ export function partnerLeftText(reason: PartnerLeftReason): string {
       return 'Stranger disconnected.';
     case 'media_failure':
       return 'Connection to the stranger was lost.';
+    case 'moderation':
+      return 'This chat was ended by moderation because it may break our Guidelines.';
     default:
       return assertUnreachable(reason);
   }

@@ -109,6 +109,11 @@ export class ChatView {
     this.remoteVideo.classList.toggle('camera-off', state !== null && !state.video);
   }
 
+  /** Moderation flagged the partner's video: blur it (cleared with the partner). */
+  setPartnerBlurred(blurred: boolean): void {
+    this.remoteVideo.classList.toggle('moderation-blur', blurred);
+  }
+
   setPaused(kind: MediaKind, paused: boolean): void {
     const button = kind === 'audio' ? this.mute : this.camera;
     button.setAttribute('aria-pressed', String(paused));

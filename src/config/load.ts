@@ -22,6 +22,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (value !== undefined) merged[key] = value;
   }
   if (env.REDIS_URL !== undefined && env[envName('redisUrl')] === undefined) merged.redisUrl = env.REDIS_URL;
+  if (env.FFMPEG_PATH !== undefined && env[envName('ffmpegPath')] === undefined) merged.ffmpegPath = env.FFMPEG_PATH;
   Object.assign(merged, overrides);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {

@@ -50,12 +50,53 @@ export const configSchema = z
     wsMessageBurst: int(1, 10_000),
     heartbeatIntervalMs: int(500, 60_000),
     reportRetentionDays: int(1, 3650),
+    /** Sample and classify live video (frame tap + classifiers). Off: no screenshot is ever taken. */
+    moderation: bool,
+    /** ffmpeg for the frame tap; empty: ffmpeg-static if installed, else ffmpeg on PATH (FFMPEG_PATH also works). */
+    ffmpegPath: z.string(),
+    /** Long-lived ffmpeg decoders shared by every stream. */
+    frameDecoders: int(1, 16),
+    /** Width of a decoded sample in pixels (the height keeps the aspect ratio). */
+    frameSampleWidth: int(64, 640).refine((width) => width % 2 === 0, 'must be even'),
+    /** Classifier worker threads; 0 means one per CPU core. */
+    classifierWorkers: int(0, 64),
+    /** Operator list of known-CSAM PDQ hashes (64 hex characters per line); empty: no list. */
+    pdqHashListFile: z.string(),
+    /** Model folders; empty means the models bundled in node_modules. */
+    nudityModelDir: z.string(),
+    faceModelDir: z.string(),
+    /** First sample of a pairing after this long, then one every min..max (uniformly random). */
+    sampleFirstMs: int(0, 60_000),
+    sampleMinIntervalMs: int(1000, 3_600_000),
+    sampleMaxIntervalMs: int(1000, 3_600_000),
+    /** Decision policy (src/moderation/policy.ts): PDQ match distance, faces, ages, nudity. */
+    hashMatchMaxDistance: int(0, 64),
+    minFaceScore: z.coerce.number().min(0).max(1),
+    challengeAge: z.coerce.number().min(0).max(100),
+    adultAge: z.coerce.number().min(0).max(100),
+    confidentMinorSpreadFactor: z.coerce.number().min(0).max(10),
+    nudityThreshold: z.coerce.number().min(0).max(1),
+    nudityAction: z.enum(['review', 'review_and_blur', 'review_and_end']),
+    /** Evidence encryption keys "id:<64 hex>[,id:<64 hex>...]"; empty: one generated into dataDir. */
+    evidenceKeys: z.string(),
+    /** Which of evidenceKeys encrypts new evidence; empty means the last one listed. */
+    evidenceCurrentKey: z.string(),
+    evidenceRetentionDays: z.coerce.number().positive().max(3650),
+    /** Preservation of known-CSAM match evidence (US 18 U.S.C. 2258A(h): one year). */
+    legalHoldDays: z.coerce.number().positive().max(3650),
+    /** How long an automatic ban (hash match, confident minor) lasts. */
+    banDays: z.coerce.number().positive().max(36500),
+    /** Bearer token of the review-queue API (at least 32 characters); empty turns the API off. */
+    reviewApiToken: z.string().refine((token) => token === '' || token.length >= 32, 'must be empty or at least 32 characters'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .strict()
   .superRefine((cfg, ctx) => {
     if (Boolean(cfg.tlsCertFile) !== Boolean(cfg.tlsKeyFile)) {
       ctx.addIssue({ code: 'custom', path: ['tlsKeyFile'], message: 'tlsCertFile and tlsKeyFile must be set together' });
+    }
+    if (cfg.sampleMinIntervalMs > cfg.sampleMaxIntervalMs) {
+      ctx.addIssue({ code: 'custom', path: ['sampleMaxIntervalMs'], message: 'must not be below sampleMinIntervalMs' });
     }
     if (cfg.rtcAnnouncedIp && !z.string().ip().safeParse(cfg.rtcAnnouncedIp).success) {
       ctx.addIssue({ code: 'custom', path: ['rtcAnnouncedIp'], message: 'must be an IP address' });

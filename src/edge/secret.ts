@@ -3,12 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
- * The HMAC key for client addresses: the configured one, else one generated on first start and kept
- * (mode 0600) in the data folder so hashes, and therefore bans, stay stable across restarts.
+ * A 32-byte random secret kept as 64 hex characters (mode 0600) in `file`: read when it exists,
+ * generated on first use otherwise, so whatever depends on it stays stable across restarts.
  */
-export function addressHashSecret(configured: string, dataDir: string): string {
-  if (configured) return configured;
-  const file = join(dataDir, 'ip-hash.key');
+export function storedSecret(file: string): string {
   if (existsSync(file)) {
     const stored = readFileSync(file, 'utf8').trim();
     if (stored.length >= 32) return stored;
@@ -18,4 +16,12 @@ export function addressHashSecret(configured: string, dataDir: string): string {
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return secret;
+}
+
+/**
+ * The HMAC key for client addresses: the configured one, else one generated on first start and kept
+ * in the data folder so hashes, and therefore bans, stay stable across restarts.
+ */
+export function addressHashSecret(configured: string, dataDir: string): string {
+  return configured || storedSecret(join(dataDir, 'ip-hash.key'));
 }

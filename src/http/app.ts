@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import { logger } from '../logging/logger.js';
+import { createReviewApi, type ReviewApiOptions } from './review-api.js';
 
 const log = logger('http');
 
@@ -15,6 +16,7 @@ export interface HttpAppOptions {
   health: () => Promise<HealthReport>;
   /** The cached online count (no store round trip per request). */
   online: () => number;
+  reviewApi: ReviewApiOptions;
 }
 
 const clientDir = join(projectRoot, 'dist', 'client');
@@ -48,6 +50,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/api/online', (_req, res) => {
     res.json({ online: options.online() });
   });
+  app.use('/api/review', createReviewApi(options.reviewApi));
   app.use(express.static(clientDir, { extensions: ['html'], index: 'index.html' }));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such page' } });

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ChatFilter } from '../chat/text-filter.js';
 import type { ChatterMedia } from '../media/chatter-media.js';
 import type { ChatMode } from '../protocol/messages.js';
+import type { DeviceSummary } from '../edge/device.js';
+import type { ModeratedChatter } from '../moderation/moderator.js';
 import type { Connection } from '../signaling/connection.js';
+import type { Visitor } from '../signaling/ws-server.js';
 import type { ChatterState } from './chatter-state.js';
 
 export interface ChatSettings {
@@ -15,10 +18,11 @@ export interface ChatSettings {
  * One visitor for the life of one WebSocket. Knows its keyed address hash and approximate country,
  * never the address itself. Requests are handled one at a time, in order.
  */
-export class Chatter {
+export class Chatter implements ModeratedChatter {
   readonly id = randomUUID();
   readonly ipHash: string;
   readonly country: string | null;
+  readonly device: DeviceSummary;
   readonly connection: Connection;
   readonly chatFilter = new ChatFilter();
   state: ChatterState = 'idle';
@@ -28,13 +32,18 @@ export class Chatter {
   /** When the lobby next asks the matchmaker again for this waiting chatter (ms epoch). */
   nextRetryAt = 0;
   /** Who the chatter was last paired with, reportable until `until` (ms epoch). */
-  lastPartner: { ipHash: string; until: number } | undefined;
+  lastPartner: { id: string; ipHash: string; until: number } | undefined;
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(connection: Connection, ipHash: string, country: string | null) {
+  constructor(connection: Connection, visitor: Visitor) {
     this.connection = connection;
-    this.ipHash = ipHash;
-    this.country = country;
+    this.ipHash = visitor.ipHash;
+    this.country = visitor.country;
+    this.device = visitor.device;
+  }
+
+  get videoSource(): ModeratedChatter['videoSource'] {
+    return this.media?.videoSource;
   }
 
   /** Runs tasks for this chatter strictly one after another. */

@@ -1,3 +1,4 @@
+import { banMessage, type BanStore } from '../bans/ban-store.js';
 import type { Matchmaker, Match } from '../matching/matchmaker.js';
 import type { MediaSlot, WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
@@ -9,7 +10,9 @@ import {
   type ReportReason,
 } from '../protocol/messages.js';
 import type { ReportStore } from '../reports/report-store.js';
+import type { ModerationAction, Moderator } from '../moderation/moderator.js';
 import type { Connection } from '../signaling/connection.js';
+import type { Visitor } from '../signaling/ws-server.js';
 import { allowedIn, wrongStateMessage } from './chatter-state.js';
 import { Chatter } from './chatter.js';
 import { mediaCapabilities, mediaConnect, mediaPause, mediaProduce, mediaReady, mediaTransports } from './media-requests.js';
@@ -30,6 +33,16 @@ export interface LobbyOptions {
   interestKey: string;
 }
 
+/** What the lobby works with. */
+export interface LobbyParts {
+  matchmaker: Matchmaker;
+  pool: WorkerPool;
+  reports: ReportStore;
+  bans: BanStore;
+  /** Live-video moderation; null when it is turned off. */
+  moderator: Moderator | null;
+}
+
 /**
  * Everyone connected to this node: dispatches their requests, queues them in the matchmaker,
  * pairs them (media consumers both ways), relays chat, and takes them apart on Next, Stop, Report,
@@ -40,6 +53,8 @@ export class Lobby {
   readonly #matchmaker: Matchmaker;
   readonly #pool: WorkerPool;
   readonly #reports: ReportStore;
+  readonly #bans: BanStore;
+  readonly #moderator: Moderator | null;
   readonly #retryTimer: NodeJS.Timeout;
   readonly #interests: InterestTokens;
   readonly #retryMs: number;
@@ -47,15 +62,18 @@ export class Lobby {
   #online = 0;
   #retrying = false;
 
-  constructor(matchmaker: Matchmaker, pool: WorkerPool, reports: ReportStore, options: LobbyOptions) {
-    this.#matchmaker = matchmaker;
-    this.#pool = pool;
-    this.#reports = reports;
+  constructor(parts: LobbyParts, options: LobbyOptions) {
+    this.#matchmaker = parts.matchmaker;
+    this.#pool = parts.pool;
+    this.#reports = parts.reports;
+    this.#bans = parts.bans;
+    this.#moderator = parts.moderator;
     this.#interests = new InterestTokens(options.interestKey);
     this.#retryMs = options.matchRetryMs;
     this.#fallbackMs = options.interestFallbackMs;
     this.#retryTimer = setInterval(() => void this.#retryWaiting(), Math.min(RETRY_TICK_MS, options.matchRetryMs));
-    pool.on('slotlost', (slot) => this.#onSlotLost(slot));
+    this.#pool.on('slotlost', (slot) => this.#onSlotLost(slot));
+    this.#moderator?.on('action', (action) => this.#enforce(action));
   }
 
   get size(): number {
@@ -67,10 +85,17 @@ export class Lobby {
     return Math.max(this.#online, this.size);
   }
 
-  /** Admits a new connection; the chatter lives until the socket closes. */
-  admit(connection: Connection, ipHash: string, country: string | null): Chatter {
-    const chatter = new Chatter(connection, ipHash, country);
+  /**
+   * Admits a new connection; the chatter lives until the socket closes. A banned address hash is
+   * told why and disconnected before any of its requests is handled.
+   */
+  admit(connection: Connection, visitor: Visitor): Chatter {
+    const chatter = new Chatter(connection, visitor);
     this.#chatters.set(chatter.id, chatter);
+    void chatter.serialize(async () => {
+      if (await this.#turnedAway(chatter)) return;
+      connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH });
+    });
     connection.on('message', (message) => {
       void chatter.serialize(() => this.#dispatch(chatter, message));
     });
@@ -79,7 +104,6 @@ export class Lobby {
         .serialize(() => this.#leave(chatter))
         .catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'leave failed'));
     });
-    connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH });
     return chatter;
   }
 
@@ -159,9 +183,21 @@ export class Lobby {
     }
   }
 
+  /** Disconnects the chatter with the reason when its address hash is banned. */
+  async #turnedAway(chatter: Chatter): Promise<boolean> {
+    const ban = await this.#bans.get(chatter.ipHash).catch((error: Error) => {
+      log.error({ err: error.message }, 'ban lookup failed; letting the chatter in');
+      return null;
+    });
+    if (!ban) return false;
+    chatter.connection.closeWith('banned', banMessage(ban));
+    return true;
+  }
+
   async #enqueue(chatter: Chatter): Promise<void> {
     const settings = chatter.settings;
     if (!settings || chatter.gone) return;
+    if (await this.#turnedAway(chatter)) return;
     chatter.state = 'waiting';
     chatter.nextRetryAt = firstRetryAt(Date.now(), settings.interests.length > 0, this.#fallbackMs, this.#retryMs);
     chatter.connection.send({ type: 'waiting' });
@@ -221,7 +257,10 @@ export class Lobby {
         ...(filters && other.country ? { partnerCountry: other.country } : {}),
       });
     }
-    if (chatter.settings?.mode === 'video') await this.#connectMedia(chatter, partner);
+    if (chatter.settings?.mode === 'video') {
+      await this.#connectMedia(chatter, partner);
+      if (chatter.partner === partner) for (const self of [chatter, partner]) this.#moderator?.paired(self);
+    }
   }
 
   async #connectMedia(a: Chatter, b: Chatter): Promise<void> {
@@ -256,10 +295,12 @@ export class Lobby {
     chatter.partner = undefined;
     chatter.media?.closeConsumers();
     chatter.state = 'idle';
+    this.#moderator?.unpaired(chatter.id);
     if (!partner) return;
+    this.#moderator?.unpaired(partner.id);
     const until = Date.now() + REPORT_GRACE_MS;
-    chatter.lastPartner = { ipHash: partner.ipHash, until };
-    partner.lastPartner = { ipHash: chatter.ipHash, until };
+    chatter.lastPartner = { id: partner.id, ipHash: partner.ipHash, until };
+    partner.lastPartner = { id: chatter.id, ipHash: chatter.ipHash, until };
     partner.partner = undefined;
     partner.media?.closeConsumers();
     partner.state = 'idle';
@@ -280,9 +321,10 @@ export class Lobby {
   /** Reports the partner, or the last partner within the grace period after the chat ended. */
   async #report(chatter: Chatter, id: number, reason: ReportReason): Promise<void> {
     const now = Date.now();
-    const last = chatter.lastPartner && chatter.lastPartner.until > now ? chatter.lastPartner.ipHash : undefined;
-    const reportedHash = chatter.partner?.ipHash ?? last;
+    const last = chatter.lastPartner && chatter.lastPartner.until > now ? chatter.lastPartner : undefined;
+    const reportedHash = chatter.partner?.ipHash ?? last?.ipHash;
     if (!reportedHash) throw new RequestError('wrong_state', 'there is no one to report: the chat ended too long ago');
+    const reported = chatter.partner ?? (last && this.#chatters.get(last.id));
     const report = await this.#reports.record(
       { reporterHash: chatter.ipHash, reportedHash, reason, mode: chatter.settings?.mode ?? 'text' },
       now,
@@ -291,12 +333,44 @@ export class Lobby {
     chatter.lastPartner = undefined;
     chatter.connection.reply(id, 'report', { referenceId: report.referenceId });
     log.info({ referenceId: report.referenceId, reason }, 'report recorded');
+    if (reported && this.#moderator) {
+      this.#moderator.reported(reported).catch((error: Error) => log.error({ err: error.message }, 'report sample failed'));
+    }
+  }
+
+  /** Carries out what moderation decided about a chatter (who may have left meanwhile). */
+  #enforce(action: ModerationAction): void {
+    const chatter = this.#chatters.get(action.chatterId);
+    if (!chatter) return;
+    const done = chatter.serialize(async () => {
+      if (chatter.gone) return;
+      switch (action.type) {
+        case 'ban':
+          if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
+          if (chatter.state === 'paired') this.#unpair(chatter, 'disconnected');
+          chatter.state = 'idle';
+          chatter.connection.closeWith('banned', banMessage(action.ban));
+          return;
+        case 'end_pair':
+          if (chatter.state !== 'paired') return;
+          this.#unpair(chatter, 'disconnected');
+          chatter.connection.send({ type: 'partner.left', reason: 'moderation' });
+          return;
+        case 'blur':
+          chatter.partner?.connection.send({ type: 'partner.blur' });
+          return;
+        default:
+          assertUnreachable(action);
+      }
+    });
+    done.catch((error: Error) => log.error({ chatter: chatter.id, action: action.type, err: error.message }, 'moderation action failed'));
   }
 
   async #leave(chatter: Chatter): Promise<void> {
     try {
       await this.#endPairOrWait(chatter, 'disconnected');
     } finally {
+      this.#moderator?.left(chatter.id);
       chatter.media?.close();
       this.#chatters.delete(chatter.id);
     }

@@ -86,6 +86,12 @@ export class ChatterMedia {
     return { audio: live('audio'), video: live('video') };
   }
 
+  /** The live video producer and its router, for the moderation frame tap; undefined without one. */
+  get videoSource(): { router: types.Router; producer: types.Producer } | undefined {
+    const producer = this.#producers.get('video');
+    return producer && !producer.closed && !this.closed ? { router: this.slot.router, producer } : undefined;
+  }
+
   async setPaused(kind: MediaKind, paused: boolean): Promise<void> {
     const producer = this.#producers.get(kind);
     if (!producer) throw new MediaStateError(`no ${kind} producer`);

@@ -65,10 +65,10 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const PARTNER_LEFT_REASONS = ['next', 'stop', 'disconnected', 'media_failure'] as const;
+export const PARTNER_LEFT_REASONS = ['next', 'stop', 'disconnected', 'media_failure', 'moderation'] as const;
 export type PartnerLeftReason = (typeof PARTNER_LEFT_REASONS)[number];
 
-export const CLOSE_REASONS = ['flooding', 'abuse', 'server_shutdown', 'replaced'] as const;
+export const CLOSE_REASONS = ['flooding', 'abuse', 'server_shutdown', 'replaced', 'banned'] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 export interface ConsumerDescription {
@@ -118,6 +118,8 @@ export type ServerMessage =
     }
   | { type: 'partner.left'; reason: PartnerLeftReason }
   | { type: 'partner.media'; audio: boolean; video: boolean }
+  /** Moderation flagged the partner's video: show it blurred until the next partner. */
+  | { type: 'partner.blur' }
   | { type: 'media.consume'; consumers: ConsumerDescription[] }
   | { type: 'media.reset'; reason: string }
   | { type: 'chat'; text: string }

@@ -24,7 +24,7 @@ export type ConnectionEvents = {
 };
 
 /** Close codes in the private range; the reason text is the CloseReason. */
-const CLOSE_CODE: Record<CloseReason, number> = { flooding: 4001, abuse: 4002, server_shutdown: 4003, replaced: 4004 };
+const CLOSE_CODE: Record<CloseReason, number> = { flooding: 4001, abuse: 4002, server_shutdown: 4003, replaced: 4004, banned: 4005 };
 
 /**
  * One browser's WebSocket: parses and validates every frame at the edge, answers malformed ones

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { countryOf } from '../edge/country.js';
+import { summarizeDevice, type DeviceSummary } from '../edge/device.js';
 import { logger } from '../logging/logger.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { originAllowed } from './origin.js';
@@ -21,6 +22,8 @@ export interface SignalingServerOptions extends ConnectionOptions {
 export interface Visitor {
   ipHash: string;
   country: string | null;
+  /** Browser and OS family and language, kept only with flagged evidence. */
+  device: DeviceSummary;
 }
 
 /**
@@ -47,7 +50,11 @@ export class SignalingServer {
         return;
       }
       const address = clientAddress(req, options.trustedProxies);
-      const visitor: Visitor = { ipHash: hashAddress(address, options.ipHashSecret), country: countryOf(address) };
+      const visitor: Visitor = {
+        ipHash: hashAddress(address, options.ipHashSecret),
+        country: countryOf(address),
+        device: summarizeDevice(req.headers['user-agent'], req.headers['accept-language']),
+      };
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         onConnection(new Connection(ws, options), visitor);
       });

@@ -29,6 +29,8 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     heartbeatIntervalMs: 1000,
     matchRetryMs: 200,
     logLevel: 'silent',
+    // Moderation loads models into worker threads (seconds, ~200 MB each); tests of it turn it on.
+    moderation: false,
     ...overrides,
   });
   const app = await App.create(config);

@@ -1,0 +1,289 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import sharp from 'sharp';
+import type { Ban, BanStore } from '../bans/ban-store.js';
+import type { DeviceSummary } from '../edge/device.js';
+import { logger } from '../logging/logger.js';
+import { FrameTap, FrameTapError, type DecoderPool, type FrameSample } from '../media/frame-tap/index.js';
+import type { Classification } from './classification.js';
+import { PoolBusyError, type ClassifierPool } from './classifier-pool.js';
+import type { EvidenceStore } from './evidence-store.js';
+import { evidenceModelVersions, evidenceScores, policyInput } from './findings.js';
+import { decide, type Decision, type ModerationPolicy } from './policy.js';
+import { nextSampleAt, type SampleEvent, type SampleScheduleOptions } from './sample-schedule.js';
+
+const log = logger('moderator');
+const SAMPLE_TIMEOUT_MS = 3000;
+const REPORT_SAMPLE_ATTEMPTS = 4;
+const REPORT_RETRY_MS = 500;
+const JPEG_QUALITY = 85;
+
+/** What the moderator needs of a chatter: who (keyed hash, device) and the live video, if any. */
+export interface ModeratedChatter {
+  /** Opaque per-visit id; kept with evidence as the session reference. */
+  readonly id: string;
+  readonly ipHash: string;
+  readonly device: DeviceSummary;
+  readonly videoSource: { router: types.Router; producer: types.Producer } | undefined;
+}
+
+/** What the lobby must do after a decision. */
+export type ModerationAction =
+  | { type: 'ban'; chatterId: string; ban: Ban }
+  | { type: 'end_pair'; chatterId: string }
+  | { type: 'blur'; chatterId: string };
+
+/** How one sample ended. */
+export type SampleOutcome =
+  | { status: 'classified'; decision: Decision; classification: Classification; evidenceId: string | null; timings: FrameSample['timings'] }
+  | { status: 'dropped'; reason: string }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; error: string };
+
+export type ModeratorEvents = {
+  action: [ModerationAction];
+  /** Every finished sample, for metrics and tests. */
+  sample: [chatterId: string, outcome: SampleOutcome];
+};
+
+export interface ModeratorOptions {
+  /** Null when no ffmpeg is usable: nothing can be sampled (moderation is degraded). */
+  decoders: DecoderPool | null;
+  /** Null when the classifier workers could not start (moderation is degraded). */
+  classifiers: ClassifierPool | null;
+  evidence: EvidenceStore;
+  bans: BanStore;
+  policy: ModerationPolicy;
+  schedule: SampleScheduleOptions;
+  banDays: number;
+  random?: () => number;
+}
+
+/** Counters since start, for the health report. */
+export interface ModeratorCounters {
+  classified: number;
+  flagged: number;
+  dropped: number;
+  failed: number;
+}
+
+interface Watch {
+  chatter: ModeratedChatter;
+  /** Sampling on schedule (the chatter is in a video pair). */
+  active: boolean;
+  timer: NodeJS.Timeout | undefined;
+  tap: FrameTap | undefined;
+  /** Evidence stored during this visit, for the confident-minor purge. */
+  evidenceIds: string[];
+  failuresInRow: number;
+}
+
+/**
+ * Samples each paired video chatter's stream (soon after each pairing, then at random intervals,
+ * and at once when the partner reports), classifies the decoded frame on the worker pool, and acts
+ * on the policy's decision: clean frames are dropped in memory; flagged ones are stored encrypted;
+ * a hash match or a confident minor bans the address hash and asks the lobby to end the chatter.
+ * Every failure is contained here: the chat itself never waits for, or breaks on, moderation.
+ */
+export class Moderator extends EventEmitter<ModeratorEvents> {
+  readonly counters: ModeratorCounters = { classified: 0, flagged: 0, dropped: 0, failed: 0 };
+  /** The last sample's error, cleared by the next success (reported as degraded meanwhile). */
+  lastError: string | null = null;
+  readonly #options: ModeratorOptions;
+  readonly #random: () => number;
+  readonly #watches = new Map<string, Watch>();
+  #closed = false;
+
+  constructor(options: ModeratorOptions) {
+    super();
+    this.#options = options;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The chatter is in a new video pair: first sample soon, then at random intervals. */
+  paired(chatter: ModeratedChatter): void {
+    if (this.#closed) return;
+    const watch = this.#watch(chatter);
+    watch.active = true;
+    this.#schedule(watch, 'paired');
+  }
+
+  /** The chatter's pair ended: no more scheduled samples (a report sample may still run). */
+  unpaired(chatterId: string): void {
+    const watch = this.#watches.get(chatterId);
+    if (!watch) return;
+    watch.active = false;
+    clearTimeout(watch.timer);
+    watch.timer = undefined;
+  }
+
+  /** The chatter left: everything about it is released. */
+  left(chatterId: string): void {
+    const watch = this.#watches.get(chatterId);
+    if (!watch) return;
+    this.unpaired(chatterId);
+    watch.tap?.close();
+    this.#watches.delete(chatterId);
+  }
+
+  /** The partner reported this chatter: a sample now, kept for review whatever the classifiers say. */
+  async reported(chatter: ModeratedChatter): Promise<SampleOutcome> {
+    const watch = this.#watch(chatter);
+    let outcome: SampleOutcome = { status: 'skipped', reason: 'not sampled' };
+    for (let attempt = 0; attempt < REPORT_SAMPLE_ATTEMPTS && !this.#closed; attempt++) {
+      outcome = await this.#sample(watch, true);
+      if (outcome.status !== 'dropped') break;
+      await new Promise((resolve) => setTimeout(resolve, REPORT_RETRY_MS));
+    }
+    return outcome;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const id of [...this.#watches.keys()]) this.left(id);
+  }
+
+  #watch(chatter: ModeratedChatter): Watch {
+    let watch = this.#watches.get(chatter.id);
+    if (!watch) {
+      watch = { chatter, active: false, timer: undefined, tap: undefined, evidenceIds: [], failuresInRow: 0 };
+      this.#watches.set(chatter.id, watch);
+    }
+    return watch;
+  }
+
+  #schedule(watch: Watch, event: SampleEvent): void {
+    clearTimeout(watch.timer);
+    const delay = nextSampleAt(event, 0, this.#random(), this.#options.schedule);
+    watch.timer = setTimeout(() => {
+      watch.timer = undefined;
+      void this.#sample(watch, false).then((outcome) => {
+        if (!watch.active || this.#closed || this.#watches.get(watch.chatter.id) !== watch) return;
+        watch.failuresInRow = outcome.status === 'failed' ? watch.failuresInRow + 1 : 0;
+        // A dropped sample, or a first failure (video not flowing yet), is tried again soon; a
+        // stream that keeps failing is tried on the ordinary schedule, so it cannot burn decoders.
+        const retrySoon = outcome.status === 'dropped' || watch.failuresInRow === 1;
+        this.#schedule(watch, retrySoon ? 'dropped' : 'sampled');
+      });
+    }, delay);
+    watch.timer.unref();
+  }
+
+  /** One sample, start to finish; never throws. */
+  async #sample(watch: Watch, userReport: boolean): Promise<SampleOutcome> {
+    const outcome = await this.#takeAndClassify(watch, userReport).catch((error: Error): SampleOutcome => ({ status: 'failed', error: error.message }));
+    this.#count(watch.chatter.id, outcome);
+    return outcome;
+  }
+
+  async #takeAndClassify(watch: Watch, userReport: boolean): Promise<SampleOutcome> {
+    const { decoders, classifiers } = this.#options;
+    if (!decoders) return { status: 'skipped', reason: 'no ffmpeg: moderation cannot decode video' };
+    if (!classifiers) return { status: 'skipped', reason: 'the classifiers are not running' };
+    const source = watch.chatter.videoSource;
+    if (!source) return { status: 'skipped', reason: 'no live video' };
+    let frame: FrameSample;
+    try {
+      if (!watch.tap || watch.tap.closed || watch.tap.consumer.producerId !== source.producer.id) {
+        watch.tap?.close();
+        watch.tap = await FrameTap.create(source.router, source.producer, { decoders });
+      }
+      frame = await watch.tap.sample({ timeoutMs: SAMPLE_TIMEOUT_MS });
+    } catch (error) {
+      return frameTapOutcome(error);
+    }
+    const pixels = Buffer.from(frame.rgb); // classify() takes the frame's buffer; this copy may become evidence
+    let classification: Classification;
+    try {
+      classification = await classifiers.classify(frame.rgb, frame.width, frame.height);
+    } catch (error) {
+      if (error instanceof PoolBusyError) return { status: 'dropped', reason: error.message };
+      throw error;
+    }
+    const decision = decide(policyInput(classification, userReport), this.#options.policy);
+    const evidenceId = decision.action === 'none' ? null : await this.#act(watch, decision, classification, pixels, frame);
+    return { status: 'classified', decision, classification, evidenceId, timings: frame.timings };
+  }
+
+  /** Stores the evidence and bans or asks the lobby to act; returns the evidence id. */
+  async #act(watch: Watch, decision: Exclude<Decision, { action: 'none' }>, classification: Classification, pixels: Buffer, frame: FrameSample): Promise<string> {
+    const { chatter } = watch;
+    const jpeg = await sharp(pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
+    const record = await this.#options.evidence.put({
+      jpeg,
+      ipHash: chatter.ipHash,
+      device: chatter.device,
+      reason: decision.reason,
+      scores: evidenceScores(classification),
+      modelVersions: evidenceModelVersions(classification),
+      sessionRef: chatter.id,
+      capturedAt: frame.capturedAt,
+    });
+    watch.evidenceIds.push(record.id);
+    log.warn({ evidenceId: record.id, reason: decision.reason, action: decision.action }, 'sample flagged');
+    if (decision.action === 'end_and_ban') {
+      const ban = await this.#options.bans.ban(chatter.ipHash, { reason: decision.reason, days: this.#options.banDays, evidenceId: record.id });
+      if (decision.purgeSession) await this.#purgeSession(watch, record.id);
+      this.#emitAction({ type: 'ban', chatterId: chatter.id, ban });
+    } else if (decision.endPair) {
+      this.#emitAction({ type: 'end_pair', chatterId: chatter.id });
+    } else if (decision.blur) {
+      this.#emitAction({ type: 'blur', chatterId: chatter.id });
+    }
+    return record.id;
+  }
+
+  /** Seed policy for a confident minor: of this visit, keep only the ban and the flagged sample. */
+  async #purgeSession(watch: Watch, keep: string): Promise<void> {
+    for (const id of watch.evidenceIds.filter((other) => other !== keep)) {
+      await this.#options.evidence.delete(id).catch((error: Error) => log.warn({ evidenceId: id, err: error.message }, 'purge: evidence kept'));
+    }
+    watch.evidenceIds = [keep];
+  }
+
+  #emitAction(action: ModerationAction): void {
+    try {
+      this.emit('action', action);
+    } catch (error) {
+      log.error({ action: action.type, err: (error as Error).message }, 'action listener failed');
+    }
+  }
+
+  #count(chatterId: string, outcome: SampleOutcome): void {
+    switch (outcome.status) {
+      case 'classified':
+        this.counters.classified++;
+        if (outcome.evidenceId) this.counters.flagged++;
+        this.lastError = null;
+        break;
+      case 'dropped':
+        this.counters.dropped++;
+        break;
+      case 'failed':
+        this.counters.failed++;
+        this.lastError = outcome.error;
+        log.warn({ chatter: chatterId, err: outcome.error }, 'sample failed');
+        break;
+      case 'skipped':
+        break;
+    }
+    this.emit('sample', chatterId, outcome);
+  }
+}
+
+/** Sorts frame-tap errors: back-pressure drops, expected absences skip, the rest fail. */
+function frameTapOutcome(error: unknown): SampleOutcome {
+  if (!(error instanceof FrameTapError)) return { status: 'failed', error: (error as Error).message };
+  switch (error.code) {
+    case 'busy':
+      return { status: 'dropped', reason: error.message };
+    case 'producer-paused':
+    case 'closed':
+      return { status: 'skipped', reason: error.message };
+    case 'timeout':
+    case 'ffmpeg-not-found':
+    case 'decoder-died':
+    case 'bad-producer':
+      return { status: 'failed', error: error.message };
+  }
+}

@@ -1,0 +1,173 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hashAddress } from '../../src/edge/client-address.js';
+import type { SampleOutcome } from '../../src/moderation/moderator.js';
+import { pdqHashFile } from '../../src/safety/pdq/image-file.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
+import { openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
+import { imageToY4m } from '../support/y4m.js';
+
+const PHOTO = join(process.cwd(), 'tests', 'fixtures', 'photos', 'astronaut.png');
+/** Documentation addresses (RFC 5737) the two browsers appear to come from, via X-Forwarded-For. */
+const ADDRESS = { photo: '203.0.113.7', pattern: '198.51.100.9' } as const;
+
+/** Live-video moderation end to end: Chromium's fake camera plays a real photo. */
+describe('moderation of live video in real browsers', () => {
+  let work: string;
+  let photoY4m: string;
+  const browsers: LaunchedBrowser[] = [];
+  const apps: TestApp[] = [];
+
+  const start = async (overrides: Parameters<typeof startTestApp>[0]): Promise<TestApp> => {
+    const app = await startTestApp({
+      mediasoupWorkers: 1,
+      trustedProxies: ['127.0.0.1'],
+      moderation: true,
+      classifierWorkers: 1,
+      sampleFirstMs: 500,
+      sampleMinIntervalMs: 600_000,
+      sampleMaxIntervalMs: 600_000,
+      ...overrides,
+    });
+    apps.push(app);
+    return app;
+  };
+  const open = async (app: TestApp, from: keyof typeof ADDRESS): Promise<LaunchedBrowser> => {
+    const b = await launchBrowser({ secureOrigins: [app.app.url], ...(from === 'photo' ? { fakeVideoFile: photoY4m } : {}) });
+    browsers.push(b);
+    await b.context.setExtraHTTPHeaders({ 'X-Forwarded-For': ADDRESS[from] });
+    await openVeil(b.page, app.app.url);
+    return b;
+  };
+  /** Resolves with the first finished sample of each of `count` chatters. */
+  const firstSamples = (app: TestApp, count: number): Promise<Map<string, SampleOutcome>> =>
+    new Promise((resolve) => {
+      const seen = new Map<string, SampleOutcome>();
+      const moderator = app.app.moderation?.moderator;
+      if (!moderator) throw new Error('moderation is off in this app');
+      const onSample = (chatterId: string, outcome: SampleOutcome): void => {
+        if (!seen.has(chatterId)) seen.set(chatterId, outcome);
+        if (seen.size < count) return;
+        moderator.off('sample', onSample);
+        resolve(seen);
+      };
+      moderator.on('sample', onSample);
+    });
+  const evidenceFiles = (app: TestApp): string[] => readdirSync(join(app.dataDir, 'evidence'));
+  const redisKeys = (app: TestApp, pattern: string): Promise<string[]> => app.app.redis.redis.keys(pattern);
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'veil-moderation-e2e-'));
+    photoY4m = await imageToY4m({ image: PHOTO, output: join(work, 'astronaut.y4m') });
+  });
+  afterEach(async () => {
+    await Promise.all(browsers.splice(0).map((b) => b.close()));
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('samples each stream soon after pairing, classifies it, finds the face, and keeps nothing of a clean chat', async () => {
+    const app = await start({});
+    expect(app.app.moderation?.health()).toMatchObject({ status: 'ok', ffmpeg: { source: expect.any(String) } });
+    const photo = await open(app, 'photo');
+    const pattern = await open(app, 'pattern');
+    const samples = firstSamples(app, 2);
+    await pairUp(photo.page, pattern.page, { mode: 'video' });
+    const outcomes = [...(await samples).values()];
+    for (const outcome of outcomes) {
+      expect(outcome.status, JSON.stringify(outcome)).toBe('classified');
+      if (outcome.status !== 'classified') continue;
+      expect(outcome.decision).toEqual({ action: 'none' });
+      expect(outcome.classification.pdq?.hash).toMatch(/^[0-9a-f]{64}$/);
+      const nudity = outcome.classification.nudity;
+      expect(nudity).not.toBeNull();
+      expect(Object.values(nudity ?? {}).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+    }
+    // The photo's face is found and given an adult age; the test pattern has no face.
+    const faces = outcomes.map((o) => (o.status === 'classified' ? (o.classification.faces ?? []) : []));
+    const withFace = faces.filter((f) => f.length > 0);
+    expect(withFace).toHaveLength(1);
+    expect(withFace[0]?.[0]?.age).toBeGreaterThan(25);
+
+    // Nothing was written: no evidence file, no evidence record, no ban; the chat goes on.
+    expect(evidenceFiles(app)).toEqual([]);
+    expect(await redisKeys(app, 'veil:evidence*')).toEqual([]);
+    expect(await redisKeys(app, 'veil:ban:*')).toEqual([]);
+    const before = await waitForPartnerMedia(pattern.page);
+    await waitForPartnerMedia(pattern.page, before.framesDecoded);
+    await sendChat(photo.page, 'still here after the check');
+    await waitForPartnerMessage(pattern.page, 'still here after the check');
+  });
+
+  it("ends the chatter whose camera shows a listed photo: banned with a reference id, evidence encrypted; the partner can go on", async () => {
+    const listFile = join(work, 'hash-list.txt');
+    const { hash } = await pdqHashFile(PHOTO);
+    writeFileSync(listFile, `${hash}\n`);
+    const app = await start({ pdqHashListFile: listFile });
+    const photo = await open(app, 'photo');
+    const pattern = await open(app, 'pattern');
+    await pairUp(photo.page, pattern.page, { mode: 'video' });
+
+    // The photo's chatter is cut off with a plain message and a reference id ...
+    await waitForState(photo.page, 'error');
+    const message = (await photo.page.textContent('#status')) ?? '';
+    expect(message).toMatch(/suspended for a child-safety violation\. Reference VB-[A-Z2-9]{10}\. It ends on \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
+    // ... the partner is told the stranger disconnected, and can look for someone else.
+    await waitForState(pattern.page, 'partner-left');
+    expect(await pattern.page.textContent('#status')).toBe('Stranger disconnected.');
+    expect(await pattern.page.isEnabled('#next')).toBe(true);
+
+    // The ban rests on the keyed hash of the photo chatter's address, not the partner's.
+    const secret = readFileSync(join(app.dataDir, 'ip-hash.key'), 'utf8').trim();
+    const ban = await app.app.bans.get(hashAddress(ADDRESS.photo, secret));
+    expect(ban?.reason).toBe('csam_hash_match');
+    expect(message).toContain(ban?.referenceId);
+    expect(await app.app.bans.get(hashAddress(ADDRESS.pattern, secret))).toBeNull();
+
+    // The evidence: one encrypted file under legal hold that decrypts to the sampled JPEG.
+    const [record, ...others] = await app.app.evidence.list({ limit: 10 });
+    expect(others).toEqual([]);
+    expect(record).toMatchObject({ reason: 'csam_hash_match', ipHash: hashAddress(ADDRESS.photo, secret), device: { browser: 'Chrome', os: 'Linux' } });
+    expect(record?.legalHold?.until).toBeGreaterThan(Date.now() + 364 * 86_400_000);
+    expect(ban?.evidenceId).toBe(record?.id);
+    const files = evidenceFiles(app);
+    expect(files).toEqual([`${record?.id}.bin`]);
+    const stored = readFileSync(join(app.dataDir, 'evidence', files[0] ?? ''));
+    expect(stored.includes(Buffer.from([0xff, 0xd8, 0xff]))).toBe(false);
+    const jpeg = await app.app.evidence.decrypt(record?.id ?? '');
+    expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(await sharp(jpeg).metadata()).toMatchObject({ format: 'jpeg', width: 320 });
+
+    // Coming back does not help: the ban is enforced at connect.
+    await photo.page.reload();
+    await waitForState(photo.page, 'error');
+    expect(await photo.page.textContent('#status')).toContain(ban?.referenceId);
+  });
+
+  it('without ffmpeg and with a model missing, moderation reports degraded and video chat still works', async () => {
+    const emptyModels = mkdtempSync(join(work, 'no-model-'));
+    const app = await start({ ffmpegPath: join(work, 'no-such-ffmpeg'), nudityModelDir: emptyModels });
+    const health = (await (await fetch(`${app.app.url}/healthz`)).json()) as { status: string; moderation: { status: string; problems: string[] } };
+    expect(health.status).toBe('degraded');
+    expect(health.moderation.status).toBe('degraded');
+    expect(health.moderation.problems.join('\n')).toMatch(/frame tap: ffmpeg path from the configuration .*no-such-ffmpeg.* is not usable/);
+    expect(health.moderation.problems.join('\n')).toMatch(/nudity: .*model/i);
+
+    const photo = await open(app, 'photo');
+    const pattern = await open(app, 'pattern');
+    const samples = firstSamples(app, 2);
+    await pairUp(photo.page, pattern.page, { mode: 'video' });
+    for (const outcome of (await samples).values()) expect(outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/no ffmpeg/) });
+    const seen = await waitForPartnerMedia(photo.page);
+    await waitForPartnerMedia(photo.page, seen.framesDecoded);
+    await sendChat(pattern.page, 'no moderation, still chatting');
+    await waitForPartnerMessage(photo.page, 'no moderation, still chatting');
+    expect(evidenceFiles(app)).toEqual([]);
+  });
+});
