@@ -58,6 +58,8 @@ describe('moderation of live video in real browsers', () => {
       moderator.on('sample', onSample);
     });
   const evidenceFiles = (app: TestApp): string[] => readdirSync(join(app.dataDir, 'evidence'));
+  /** Every file under the data folder (Redis's own files included), for before/after comparison. */
+  const dataFiles = (app: TestApp): string[] => (readdirSync(app.dataDir, { recursive: true }) as string[]).sort();
   const redisKeys = (app: TestApp, pattern: string): Promise<string[]> => app.app.redis.redis.keys(pattern);
 
   beforeAll(async () => {
@@ -77,6 +79,7 @@ describe('moderation of live video in real browsers', () => {
     expect(app.app.moderation?.health()).toMatchObject({ status: 'ok', ffmpeg: { source: expect.any(String) } });
     const photo = await open(app, 'photo');
     const pattern = await open(app, 'pattern');
+    const filesBefore = dataFiles(app);
     const samples = firstSamples(app, 2);
     await pairUp(photo.page, pattern.page, { mode: 'video' });
     const outcomes = [...(await samples).values()];
@@ -95,7 +98,8 @@ describe('moderation of live video in real browsers', () => {
     expect(withFace).toHaveLength(1);
     expect(withFace[0]?.[0]?.age).toBeGreaterThan(25);
 
-    // Nothing was written: no evidence file, no evidence record, no ban; the chat goes on.
+    // Nothing was written: no new file at all, no evidence record, no ban; the chat goes on.
+    expect(dataFiles(app)).toEqual(filesBefore);
     expect(evidenceFiles(app)).toEqual([]);
     expect(await redisKeys(app, 'veil:evidence*')).toEqual([]);
     expect(await redisKeys(app, 'veil:ban:*')).toEqual([]);
@@ -148,6 +152,29 @@ describe('moderation of live video in real browsers', () => {
     await photo.page.reload();
     await waitForState(photo.page, 'error');
     expect(await photo.page.textContent('#status')).toContain(ban?.referenceId);
+  });
+
+  it('a report samples the reported stream at once and sends it to review whatever the classifiers say', async () => {
+    const app = await start({});
+    const photo = await open(app, 'photo');
+    const pattern = await open(app, 'pattern');
+    const firsts = firstSamples(app, 2);
+    await pairUp(photo.page, pattern.page, { mode: 'video' });
+    await firsts;
+    expect(evidenceFiles(app)).toEqual([]);
+    const reportSample = firstSamples(app, 1);
+    await pattern.page.click('#report');
+    await pattern.page.selectOption('#report-reason', 'other');
+    await pattern.page.click('#report-confirm');
+    const [outcome] = [...(await reportSample).values()];
+    expect(outcome).toMatchObject({ status: 'classified', decision: { action: 'review', reason: 'user_report' } });
+    const secret = readFileSync(join(app.dataDir, 'ip-hash.key'), 'utf8').trim();
+    const [record, ...others] = await app.app.evidence.list({ limit: 10 });
+    expect(others).toEqual([]);
+    expect(record).toMatchObject({ reason: 'user_report', ipHash: hashAddress(ADDRESS.photo, secret) });
+    expect(record?.legalHold).toBeUndefined();
+    expect(evidenceFiles(app)).toEqual([`${record?.id}.bin`]);
+    expect(await redisKeys(app, 'veil:ban:*')).toEqual([]);
   });
 
   it('without ffmpeg and with a model missing, moderation reports degraded and video chat still works', async () => {
