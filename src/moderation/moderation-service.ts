@@ -5,7 +5,7 @@ import { DecoderPool, resolveFfmpeg, type ResolvedFfmpeg } from '../media/frame-
 import { ClassifierPool, type ClassifierPoolHealth } from './classifier-pool.js';
 import type { EvidenceStore } from './evidence-store.js';
 import { Moderator, type ModeratorCounters } from './moderator.js';
-import { moderationPolicySchema, type ModerationPolicy } from './policy.js';
+import { policyFromConfig } from './policy.js';
 
 const log = logger('moderation');
 
@@ -17,19 +17,6 @@ export interface ModerationHealth {
   ffmpeg: { path: string; source: string; version: string } | null;
   classifiers: ClassifierPoolHealth | null;
   samples: ModeratorCounters;
-}
-
-/** The decision policy, from the flat configuration keys. */
-export function policyFromConfig(config: Config): ModerationPolicy {
-  return moderationPolicySchema.parse({
-    hashMatchMaxDistance: config.hashMatchMaxDistance,
-    minFaceScore: config.minFaceScore,
-    challengeAge: config.challengeAge,
-    adultAge: config.adultAge,
-    confidentMinorSpreadFactor: config.confidentMinorSpreadFactor,
-    nudityThreshold: config.nudityThreshold,
-    nudityAction: config.nudityAction,
-  });
 }
 
 /**

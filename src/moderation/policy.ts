@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Config } from '../config/schema.js';
 
 /**
  * What happens to a classified sample is configuration, not code: this schema is the policy, and
@@ -32,6 +33,19 @@ export const DEFAULT_POLICY: ModerationPolicy = {
   nudityThreshold: 0.7,
   nudityAction: 'review',
 };
+
+/** The policy from the flat configuration keys of the same names. */
+export function policyFromConfig(config: Config): ModerationPolicy {
+  return moderationPolicySchema.parse({
+    hashMatchMaxDistance: config.hashMatchMaxDistance,
+    minFaceScore: config.minFaceScore,
+    challengeAge: config.challengeAge,
+    adultAge: config.adultAge,
+    confidentMinorSpreadFactor: config.confidentMinorSpreadFactor,
+    nudityThreshold: config.nudityThreshold,
+    nudityAction: config.nudityAction,
+  });
+}
 
 /** The findings the policy looks at. */
 export interface PolicyInput {

@@ -1,29 +1,23 @@
 /**
  * Operator tool: runs the moderation cascade (PDQ + hash list, nudity, faces + age) in-process on
  * image files and prints one JSON object per image and line: the classification plus the policy's
- * `decision` under the default policy. A file that cannot be decoded is named on stderr, the others
+ * `decision` the current configuration (config/defaults.json and VEIL_* variables) would take, so
+ * operators can tune thresholds offline. The hash list is `--hash-list FILE`, else the configured
+ * `pdqHashListFile`. A file that cannot be decoded is named on stderr, the others
  * are still classified, and the exit code is then 1.
  *
  * Usage: `npm run --silent classify -- [--hash-list FILE] FILE...`
  */
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { loadCascadeModels, runCascade } from '../moderation/cascade.js';
-import type { Classification } from '../moderation/classification.js';
-import { DEFAULT_POLICY, decide, type Decision, type PolicyInput } from '../moderation/policy.js';
+import { policyInput } from '../moderation/findings.js';
+import { decide, policyFromConfig, type Decision } from '../moderation/policy.js';
 import type { CliOutput } from './pdq-cli.js';
 
 const USAGE = 'usage: classify-cli [--hash-list FILE] FILE...   (prints one JSON line per image)';
-
-/** The policy's view of a classification (a sample taken by the sampler, not by a user report). */
-export function policyInput(classification: Classification, userReport = false): PolicyInput {
-  return {
-    hashMatchDistance: classification.hashMatch?.distance ?? null,
-    nudity: classification.nudity,
-    faces: classification.faces ?? [],
-    userReport,
-  };
-}
 
 /** Decodes an image file to packed 8-bit RGB (greyscale expanded, alpha dropped). */
 async function decodeRgb(path: string): Promise<{ rgb: Uint8Array; width: number; height: number }> {
@@ -49,13 +43,18 @@ function parseArgs(args: readonly string[]): { hashListPath: string | undefined;
 }
 
 /** Runs the tool and resolves to its exit code (0 all classified, 1 some failed, 2 usage or bad list). */
-export async function runClassifyCli(args: readonly string[], output: CliOutput): Promise<number> {
+export async function runClassifyCli(args: readonly string[], output: CliOutput, config: Config = loadConfig()): Promise<number> {
   const parsed = parseArgs(args);
   if (parsed === null) {
     output.err(USAGE);
     return 2;
   }
-  const models = await loadCascadeModels({ hashListPath: parsed.hashListPath });
+  const policy = policyFromConfig(config);
+  const models = await loadCascadeModels({
+    hashListPath: parsed.hashListPath ?? (config.pdqHashListFile || undefined),
+    nudityModelDir: config.nudityModelDir || undefined,
+    faceModelDir: config.faceModelDir || undefined,
+  });
   try {
     if (models.loadErrors.hashList !== undefined) {
       output.err(`classify-cli: could not load the hash list: ${models.loadErrors.hashList}`);
@@ -73,7 +72,7 @@ export async function runClassifyCli(args: readonly string[], output: CliOutput)
         continue;
       }
       const classification = await runCascade(models, frame.rgb, frame.width, frame.height);
-      const decision: Decision = decide(policyInput(classification), DEFAULT_POLICY);
+      const decision: Decision = decide(policyInput(classification, false), policy);
       output.out(JSON.stringify({ file, width: frame.width, height: frame.height, ...classification, decision }));
     }
     return failed ? 1 : 0;

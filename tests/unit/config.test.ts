@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envName, loadConfig } from '../../src/config/load.js';
+import { evidenceKeyRing } from '../../src/moderation/evidence-keys.js';
+import { DEFAULT_POLICY, policyFromConfig } from '../../src/moderation/policy.js';
 
 describe('loadConfig', () => {
   it('uses config/defaults.json when the environment is empty', () => {
@@ -12,6 +14,10 @@ describe('loadConfig', () => {
     ['VEIL_TRUSTED_PROXIES', '10.0.0.1, 10.0.0.2', { trustedProxies: ['10.0.0.1', '10.0.0.2'] }],
     ['VEIL_ALLOW_INSECURE_PUBLIC_BIND', 'true', { allowInsecurePublicBind: true }],
     ['REDIS_URL', 'redis://127.0.0.1:6379', { redisUrl: 'redis://127.0.0.1:6379' }],
+    ['FFMPEG_PATH', '/opt/ffmpeg/bin/ffmpeg', { ffmpegPath: '/opt/ffmpeg/bin/ffmpeg' }],
+    ['VEIL_MODERATION', 'false', { moderation: false }],
+    ['VEIL_CHALLENGE_AGE', '30', { challengeAge: 30 }],
+    ['VEIL_NUDITY_ACTION', 'review_and_blur', { nudityAction: 'review_and_blur' }],
   ])('%s=%s overrides the default', (name, value, expected) => {
     expect(loadConfig({ [name]: value })).toMatchObject(expected);
   });
@@ -22,9 +28,27 @@ describe('loadConfig', () => {
     ['VEIL_LOG_LEVEL', 'loud', /logLevel \(VEIL_LOG_LEVEL\)/],
     ['VEIL_TLS_CERT_FILE', '/etc/cert.pem', /tlsKeyFile.*must be set together/],
     ['VEIL_RTC_ANNOUNCED_IP', 'example.com', /rtcAnnouncedIp.*IP address/],
+    ['VEIL_SAMPLE_MIN_INTERVAL_MS', '60000', /sampleMaxIntervalMs.*not be below sampleMinIntervalMs/],
+    ['VEIL_REVIEW_API_TOKEN', 'short', /reviewApiToken \(VEIL_REVIEW_API_TOKEN\).*32 characters/],
+    ['VEIL_NUDITY_THRESHOLD', '1.5', /nudityThreshold \(VEIL_NUDITY_THRESHOLD\)/],
+    ['VEIL_FRAME_SAMPLE_WIDTH', '321', /frameSampleWidth.*even/],
+    ['VEIL_NUDITY_ACTION', 'shout', /nudityAction \(VEIL_NUDITY_ACTION\)/],
   ])('a bad %s stops start-up naming the key', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('the default moderation policy is the one in config/defaults.json', () => {
+    expect(policyFromConfig(loadConfig({}))).toEqual(DEFAULT_POLICY);
+  });
+
+  it('evidence keys: the current one is named or the last listed; a bad list names the problem', () => {
+    const a = 'a'.repeat(64);
+    const b = 'b'.repeat(64);
+    expect(evidenceKeyRing({ evidenceKeys: `old:${a},new:${b}`, evidenceCurrentKey: '', dataDir: '/nonexistent' }).currentKeyId).toBe('new');
+    expect(evidenceKeyRing({ evidenceKeys: `old:${a},new:${b}`, evidenceCurrentKey: 'old', dataDir: '/nonexistent' }).currentKeyId).toBe('old');
+    expect(() => evidenceKeyRing({ evidenceKeys: 'old:abc', evidenceCurrentKey: '', dataDir: '/nonexistent' })).toThrow(/64 hex characters/);
+    expect(() => evidenceKeyRing({ evidenceKeys: `old:${a}`, evidenceCurrentKey: 'gone', dataDir: '/nonexistent' })).toThrow(/gone/);
   });
 
   it('maps keys to environment names', () => {
