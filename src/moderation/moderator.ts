@@ -37,7 +37,8 @@ export type ModerationAction =
 export type SampleOutcome =
   | { status: 'classified'; decision: Decision; classification: Classification; evidenceId: string | null; timings: FrameSample['timings'] }
   | { status: 'dropped'; reason: string }
-  | { status: 'skipped'; reason: string }
+  /** Nothing to sample; `retrySoon` when the video may come back any moment (camera paused). */
+  | { status: 'skipped'; reason: string; retrySoon?: boolean }
   | { status: 'failed'; error: string };
 
 export type ModeratorEvents = {
@@ -162,7 +163,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
         watch.failuresInRow = outcome.status === 'failed' ? watch.failuresInRow + 1 : 0;
         // A dropped sample, or a first failure (video not flowing yet), is tried again soon; a
         // stream that keeps failing is tried on the ordinary schedule, so it cannot burn decoders.
-        const retrySoon = outcome.status === 'dropped' || watch.failuresInRow === 1;
+        const retrySoon = outcome.status === 'dropped' || watch.failuresInRow === 1 || (outcome.status === 'skipped' && outcome.retrySoon === true);
         this.#schedule(watch, retrySoon ? 'dropped' : 'sampled');
       });
     }, delay);
@@ -278,6 +279,7 @@ function frameTapOutcome(error: unknown): SampleOutcome {
     case 'busy':
       return { status: 'dropped', reason: error.message };
     case 'producer-paused':
+      return { status: 'skipped', reason: error.message, retrySoon: true };
     case 'closed':
       return { status: 'skipped', reason: error.message };
     case 'timeout':
