@@ -15,6 +15,21 @@ export interface Ban {
 }
 
 const key = (ipHash: string): string => `veil:ban:${ipHash}`;
+
+/**
+ * Writes a ban atomically, keeping a later expiry already recorded. Times stay strings: Lua 5.1
+ * would print a 13-digit number in exponent notation. KEYS[1] ban key; ARGV referenceId, reason,
+ * createdAt, expiresAt, evidenceId. Returns the expiry written.
+ */
+const BAN_SCRIPT = `
+local expiresAt = ARGV[4]
+local previous = redis.call('HGET', KEYS[1], 'expiresAt')
+if previous and tonumber(previous) > tonumber(expiresAt) then expiresAt = previous end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'referenceId', ARGV[1], 'reason', ARGV[2], 'createdAt', ARGV[3], 'expiresAt', expiresAt, 'evidenceId', ARGV[5])
+redis.call('PEXPIREAT', KEYS[1], expiresAt)
+return expiresAt
+`;
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /** A short reference id a person can read out: "VB-" and 10 characters without look-alikes. */
@@ -35,22 +50,18 @@ export class BanStore {
   }
 
   async ban(ipHash: string, input: { reason: BanReason; days: number; evidenceId: string | null }, now: number = Date.now()): Promise<Ban> {
-    const existing = await this.get(ipHash, now);
-    const expiresAt = Math.max(now + Math.round(input.days * 86_400_000), existing?.expiresAt ?? 0);
-    const ban: Ban = { referenceId: newReferenceId(), reason: input.reason, createdAt: now, expiresAt, evidenceId: input.evidenceId };
-    await this.#redis
-      .multi()
-      .del(key(ipHash))
-      .hset(key(ipHash), {
-        referenceId: ban.referenceId,
-        reason: ban.reason,
-        createdAt: String(ban.createdAt),
-        expiresAt: String(ban.expiresAt),
-        evidenceId: ban.evidenceId ?? '',
-      })
-      .pexpireat(key(ipHash), ban.expiresAt)
-      .exec();
-    return ban;
+    const referenceId = newReferenceId();
+    const expiresAt = await this.#redis.eval(
+      BAN_SCRIPT,
+      1,
+      key(ipHash),
+      referenceId,
+      input.reason,
+      String(now),
+      String(now + Math.round(input.days * 86_400_000)),
+      input.evidenceId ?? '',
+    );
+    return { referenceId, reason: input.reason, createdAt: now, expiresAt: Number(expiresAt), evidenceId: input.evidenceId };
   }
 
   /** The ban in force for this address hash, or null. */
@@ -76,6 +87,6 @@ const REASON_CLASS: Record<BanReason, string> = {
 
 /** What the banned chatter reads: the reason class, the reference id and the expiry (UTC). */
 export function banMessage(ban: Ban): string {
-  const until = new Date(ban.expiresAt).toISOString().slice(0, 16).replace('T', ' ');
+  const until = new Date(Math.ceil(ban.expiresAt / 60_000) * 60_000).toISOString().slice(0, 16).replace('T', ' ');
   return `Your access to Veil is suspended for ${REASON_CLASS[ban.reason]}. Reference ${ban.referenceId}. It ends on ${until} UTC.`;
 }

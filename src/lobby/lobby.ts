@@ -23,6 +23,7 @@ const log = logger('lobby');
 /** How long after a chat ends its partner can still be reported. */
 const REPORT_GRACE_MS = 60_000;
 const RETRY_TICK_MS = 250;
+const ENDED_BY_MODERATION = 'Your connection was ended by moderation for a child-safety violation.';
 
 export interface LobbyOptions {
   /** A waiting chatter is asked about again this often (a new arrival finds them anyway). */
@@ -349,7 +350,7 @@ export class Lobby {
           if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
           if (chatter.state === 'paired') this.#unpair(chatter, 'disconnected');
           chatter.state = 'idle';
-          chatter.connection.closeWith('banned', banMessage(action.ban));
+          chatter.connection.closeWith('banned', action.ban ? banMessage(action.ban) : ENDED_BY_MODERATION);
           return;
         case 'end_pair':
           if (chatter.state !== 'paired') return;

@@ -29,7 +29,8 @@ export interface ModeratedChatter {
 
 /** What the lobby must do after a decision. */
 export type ModerationAction =
-  | { type: 'ban'; chatterId: string; ban: Ban }
+  /** End the chatter's connection; `ban` is null when the ban could not be recorded (Redis down). */
+  | { type: 'ban'; chatterId: string; ban: Ban | null }
   | { type: 'end_pair'; chatterId: string }
   | { type: 'blur'; chatterId: string };
 
@@ -73,7 +74,11 @@ interface Watch {
   /** Sampling on schedule (the chatter is in a video pair). */
   active: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** Bumped by every paired()/unpaired(): a sample that outlives its pairing must not reschedule. */
+  generation: number;
   tap: FrameTap | undefined;
+  /** The tap being created, shared by overlapping samples (a report during a scheduled one). */
+  tapReady: Promise<FrameTap> | undefined;
   /** Evidence stored during this visit, for the confident-minor purge. */
   evidenceIds: string[];
   failuresInRow: number;
@@ -106,6 +111,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     if (this.#closed) return;
     const watch = this.#watch(chatter);
     watch.active = true;
+    watch.generation++;
     this.#schedule(watch, 'paired');
   }
 
@@ -114,6 +120,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     const watch = this.#watches.get(chatterId);
     if (!watch) return;
     watch.active = false;
+    watch.generation++;
     clearTimeout(watch.timer);
     watch.timer = undefined;
   }
@@ -129,6 +136,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
 
   /** The partner reported this chatter: a sample now, kept for review whatever the classifiers say. */
   async reported(chatter: ModeratedChatter): Promise<SampleOutcome> {
+    if (this.#closed) return { status: 'skipped', reason: 'moderation is shutting down' };
     const watch = this.#watch(chatter);
     let outcome: SampleOutcome = { status: 'skipped', reason: 'not sampled' };
     for (let attempt = 0; attempt < REPORT_SAMPLE_ATTEMPTS && !this.#closed; attempt++) {
@@ -147,7 +155,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
   #watch(chatter: ModeratedChatter): Watch {
     let watch = this.#watches.get(chatter.id);
     if (!watch) {
-      watch = { chatter, active: false, timer: undefined, tap: undefined, evidenceIds: [], failuresInRow: 0 };
+      watch = { chatter, active: false, timer: undefined, generation: 0, tap: undefined, tapReady: undefined, evidenceIds: [], failuresInRow: 0 };
       this.#watches.set(chatter.id, watch);
     }
     return watch;
@@ -156,10 +164,11 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
   #schedule(watch: Watch, event: SampleEvent): void {
     clearTimeout(watch.timer);
     const delay = nextSampleAt(event, 0, this.#random(), this.#options.schedule);
+    const generation = watch.generation;
     watch.timer = setTimeout(() => {
       watch.timer = undefined;
       void this.#sample(watch, false).then((outcome) => {
-        if (!watch.active || this.#closed || this.#watches.get(watch.chatter.id) !== watch) return;
+        if (watch.generation !== generation || !watch.active || this.#closed || this.#watches.get(watch.chatter.id) !== watch) return;
         watch.failuresInRow = outcome.status === 'failed' ? watch.failuresInRow + 1 : 0;
         // A dropped sample, or a first failure (video not flowing yet), is tried again soon; a
         // stream that keeps failing is tried on the ordinary schedule, so it cannot burn decoders.
@@ -185,11 +194,9 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     if (!source) return { status: 'skipped', reason: 'no live video' };
     let frame: FrameSample;
     try {
-      if (!watch.tap || watch.tap.closed || watch.tap.consumer.producerId !== source.producer.id) {
-        watch.tap?.close();
-        watch.tap = await FrameTap.create(source.router, source.producer, { decoders });
-      }
-      frame = await watch.tap.sample({ timeoutMs: SAMPLE_TIMEOUT_MS });
+      const tap = await this.#tapFor(watch, source, decoders);
+      if (!tap) return { status: 'skipped', reason: 'the chatter left' };
+      frame = await tap.sample({ timeoutMs: SAMPLE_TIMEOUT_MS });
     } catch (error) {
       return frameTapOutcome(error);
     }
@@ -206,31 +213,65 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     return { status: 'classified', decision, classification, evidenceId, timings: frame.timings };
   }
 
+  /** The watch's tap on the current producer, created once even when samples overlap; undefined if the watch is gone. */
+  async #tapFor(watch: Watch, source: NonNullable<ModeratedChatter['videoSource']>, decoders: DecoderPool): Promise<FrameTap | undefined> {
+    if (watch.tap && !watch.tap.closed && watch.tap.consumer.producerId === source.producer.id) return watch.tap;
+    if (!watch.tapReady) {
+      watch.tap?.close();
+      watch.tap = undefined;
+      watch.tapReady = FrameTap.create(source.router, source.producer, { decoders }).finally(() => {
+        watch.tapReady = undefined;
+      });
+      const tap = await watch.tapReady;
+      if (this.#closed || this.#watches.get(watch.chatter.id) !== watch) {
+        tap.close(); // left (or shut down) while the tap was being made
+        return undefined;
+      }
+      watch.tap = tap;
+      return tap;
+    }
+    const tap = await watch.tapReady;
+    return tap.closed ? undefined : tap;
+  }
+
   /** Stores the evidence and bans or asks the lobby to act; returns the evidence id. */
-  async #act(watch: Watch, decision: Exclude<Decision, { action: 'none' }>, classification: Classification, pixels: Buffer, frame: FrameSample): Promise<string> {
+  async #act(watch: Watch, decision: Exclude<Decision, { action: 'none' }>, classification: Classification, pixels: Buffer, frame: FrameSample): Promise<string | null> {
     const { chatter } = watch;
+    const stored = this.#store(watch, decision.reason, classification, pixels, frame);
+    if (decision.action !== 'end_and_ban') {
+      const evidenceId = await stored; // review needs the evidence: a storage failure fails the sample
+      if (decision.endPair) this.#emitAction({ type: 'end_pair', chatterId: chatter.id });
+      else if (decision.blur) this.#emitAction({ type: 'blur', chatterId: chatter.id });
+      return evidenceId;
+    }
+    // A ban must not wait for, or depend on, storing the evidence.
+    const evidenceId = await stored.catch((error: Error) => {
+      log.error({ reason: decision.reason, err: error.message }, 'evidence could not be stored; banning anyway');
+      return null;
+    });
+    const ban = await this.#options.bans.ban(chatter.ipHash, { reason: decision.reason, days: this.#options.banDays, evidenceId }).catch((error: Error) => {
+      log.error({ reason: decision.reason, err: error.message }, 'ban could not be recorded; ending the connection anyway');
+      return null;
+    });
+    this.#emitAction({ type: 'ban', chatterId: chatter.id, ban });
+    if (decision.purgeSession && evidenceId) await this.#purgeSession(watch, evidenceId);
+    return evidenceId;
+  }
+
+  async #store(watch: Watch, reason: Exclude<Decision, { action: 'none' }>['reason'], classification: Classification, pixels: Buffer, frame: FrameSample): Promise<string> {
     const jpeg = await sharp(pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
     const record = await this.#options.evidence.put({
       jpeg,
-      ipHash: chatter.ipHash,
-      device: chatter.device,
-      reason: decision.reason,
+      ipHash: watch.chatter.ipHash,
+      device: watch.chatter.device,
+      reason,
       scores: evidenceScores(classification),
       modelVersions: evidenceModelVersions(classification),
-      sessionRef: chatter.id,
+      sessionRef: watch.chatter.id,
       capturedAt: frame.capturedAt,
     });
     watch.evidenceIds.push(record.id);
-    log.warn({ evidenceId: record.id, reason: decision.reason, action: decision.action }, 'sample flagged');
-    if (decision.action === 'end_and_ban') {
-      const ban = await this.#options.bans.ban(chatter.ipHash, { reason: decision.reason, days: this.#options.banDays, evidenceId: record.id });
-      if (decision.purgeSession) await this.#purgeSession(watch, record.id);
-      this.#emitAction({ type: 'ban', chatterId: chatter.id, ban });
-    } else if (decision.endPair) {
-      this.#emitAction({ type: 'end_pair', chatterId: chatter.id });
-    } else if (decision.blur) {
-      this.#emitAction({ type: 'blur', chatterId: chatter.id });
-    }
+    log.warn({ evidenceId: record.id, reason }, 'sample flagged');
     return record.id;
   }
 

@@ -11,9 +11,11 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-/** A real redis-server in a fresh temporary folder, and a client connected to it. */
-export async function startTestRedis(): Promise<TestRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'veil-redis-'));
+/**
+ * A real redis-server and a client connected to it, in a fresh temporary folder, or in `dir` to
+ * restart on the data a closed server left there (its AOF).
+ */
+export async function startTestRedis(dir: string = mkdtempSync(join(tmpdir(), 'veil-redis-'))): Promise<TestRedis> {
   const server = await EmbeddedRedis.create({ bin: 'redis-server', dir });
   const redis = new Redis({ path: server.socketPath });
   return {
