@@ -177,6 +177,32 @@ describe('moderation of live video in real browsers', () => {
     expect(await redisKeys(app, 'veil:ban:*')).toEqual([]);
   });
 
+  it('nudity with review_and_blur blurs the flagged video for the partner; review_and_end ends the pair', async () => {
+    // A threshold of 0 makes every frame "explicit": the only way to drive this path without such images.
+    const blurApp = await start({ nudityThreshold: 0, nudityAction: 'review_and_blur' });
+    const photo = await open(blurApp, 'photo');
+    const pattern = await open(blurApp, 'pattern');
+    const samples = firstSamples(blurApp, 2);
+    await pairUp(photo.page, pattern.page, { mode: 'video' });
+    for (const outcome of (await samples).values()) {
+      expect(outcome).toMatchObject({ status: 'classified', decision: { action: 'review', reason: 'nudity', blur: true, endPair: false } });
+    }
+    for (const page of [photo.page, pattern.page]) await page.waitForSelector('#remote-video.moderation-blur');
+    expect(await blurApp.app.evidence.list({ limit: 10 })).toHaveLength(2);
+    await sendChat(photo.page, 'blurred but still talking');
+    await waitForPartnerMessage(pattern.page, 'blurred but still talking');
+    await Promise.all(browsers.splice(0).map((b) => b.close()));
+
+    const endApp = await start({ nudityThreshold: 0, nudityAction: 'review_and_end' });
+    const one = await open(endApp, 'photo');
+    const two = await open(endApp, 'pattern');
+    await pairUp(one.page, two.page, { mode: 'video' });
+    await Promise.all([waitForState(one.page, 'partner-left'), waitForState(two.page, 'partner-left')]);
+    const statuses = await Promise.all([one.page.textContent('#status'), two.page.textContent('#status')]);
+    // Whoever was flagged first is told moderation ended the chat; the other that the stranger left.
+    expect(statuses.sort()).toEqual(['Stranger disconnected.', 'This chat was ended by moderation because it may break our Guidelines.']);
+  });
+
   it('without ffmpeg and with a model missing, moderation reports degraded and video chat still works', async () => {
     const emptyModels = mkdtempSync(join(work, 'no-model-'));
     const app = await start({ ffmpegPath: join(work, 'no-such-ffmpeg'), nudityModelDir: emptyModels });
