@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HashListMatch } from '../safety/pdq/hash-list.js';
 import { pdqHash, type PdqResult } from '../safety/pdq/pdq.js';
-import type { Classification, ClassifierBackend, FaceResult, ModelLoadErrors, NudityResult, StageName } from './classification.js';
+import type { Classification, ClassifierBackend, ClassifierBackendPreference, FaceResult, ModelLoadErrors, NudityResult, StageName } from './classification.js';
 
 /** The part of `HashList` the cascade uses. */
 export interface CascadeHashList {
@@ -126,12 +126,15 @@ export interface LoadCascadeModelsOptions {
   readonly nudityModelDir?: string | undefined;
   /** Folder of BlazeFace and faceres (default: @vladmandic/human's `models/`). */
   readonly faceModelDir?: string | undefined;
+  /** Tensor backend; default `auto` (tfjs-node when installed, else wasm). `cpu` is for benchmarks. */
+  readonly backend?: ClassifierBackendPreference | undefined;
 }
 
 /**
- * Loads the tfjs backend, both models and the hash list for the calling thread (call once per
- * worker thread: tfjs has one engine per thread). A failure is recorded in `loadErrors`, and the
- * rest still loads, so a missing model degrades the cascade instead of disabling the hash check.
+ * Loads the tfjs backend (`options.backend`, default `auto`), both models and the hash list for
+ * the calling thread (call once per worker thread: tfjs has one engine per thread). A failure is
+ * recorded in `loadErrors`, and the rest still loads, so a missing model degrades the cascade
+ * instead of disabling the hash check.
  */
 export async function loadCascadeModels(options: LoadCascadeModelsOptions = {}): Promise<CascadeModels & { dispose(): void }> {
   const loadErrors: Partial<Record<keyof ModelLoadErrors, string>> = {};
@@ -144,7 +147,7 @@ export async function loadCascadeModels(options: LoadCascadeModelsOptions = {}):
     });
   }
   const models = await import('../safety/models/index.js');
-  const backend = await models.useTfBackend('auto').catch((error: unknown) => {
+  const backend = await models.useTfBackend(options.backend ?? 'auto').catch((error: unknown) => {
     loadErrors.backend = message(error);
     return null;
   });

@@ -10,6 +10,9 @@ export type StageName = (typeof STAGES)[number];
 /** Tensor backend the models ran on (same names as `useTfBackend()`). */
 export type ClassifierBackend = 'tensorflow' | 'wasm' | 'cpu';
 
+/** Which backend to load: `auto` (the default) is tfjs-node when installed, else wasm. */
+export type ClassifierBackendPreference = 'auto' | ClassifierBackend;
+
 /** nsfwjs class scores of one frame; they sum to 1. */
 export interface NudityResult {
   readonly Drawing: number;
@@ -72,6 +75,7 @@ export interface WorkerOptions {
   readonly hashListPath?: string | undefined;
   readonly nudityModelDir?: string | undefined;
   readonly faceModelDir?: string | undefined;
+  readonly backend?: ClassifierBackendPreference | undefined;
 }
 
 /** Parent → worker. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { projectRoot } from '../config/paths.js';
 import { logger } from '../logging/logger.js';
-import { assertUnreachable, type Classification, type ClassifierBackend, type FromWorkerMessage, type ModelLoadErrors, type ModelVersions, type ToWorkerMessage, type WorkerOptions } from './classification.js';
+import { assertUnreachable, type Classification, type ClassifierBackend, type ClassifierBackendPreference, type FromWorkerMessage, type ModelLoadErrors, type ModelVersions, type ToWorkerMessage, type WorkerOptions } from './classification.js';
 
 const log = logger('classifier-pool');
 
@@ -48,6 +48,8 @@ export interface ClassifierPoolOptions {
   /** Model folders (defaults: the files inside node_modules); for evaluation and tests. */
   readonly nudityModelDir?: string;
   readonly faceModelDir?: string;
+  /** Tensor backend of every worker. Default `auto` (tfjs-node when installed, else wasm); `cpu` for benchmarks. */
+  readonly backend?: ClassifierBackendPreference;
   /** Worker entry. Default `<projectRoot>/dist/workers/classifier-worker.js` (built by `npm run build:server`). */
   readonly workerFile?: string;
 }
@@ -170,7 +172,7 @@ export class ClassifierPool extends EventEmitter<ClassifierPoolEvents> {
     if (!existsSync(file)) {
       throw new ClassifierPoolError('WORKER_FILE_MISSING', `ClassifierPool.create() | worker file missing: ${file} (run npm run build)`);
     }
-    const data: WorkerOptions = { hashListPath: options.hashListPath, nudityModelDir: options.nudityModelDir, faceModelDir: options.faceModelDir };
+    const data: WorkerOptions = { hashListPath: options.hashListPath, nudityModelDir: options.nudityModelDir, faceModelDir: options.faceModelDir, backend: options.backend };
     const starting = Array.from({ length: size }, (_, index) => startWorker(file, data, index));
     const settled = await Promise.allSettled(starting.map((s) => s.ready));
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
