@@ -13,7 +13,7 @@ import {
   isDue,
   reviewQueueScore,
 } from './evidence-retention.js';
-import { CLAIM_DUE, PLACE_HOLD, REMOVE } from './evidence-scripts.js';
+import { BY_IP_PREFIX, CLAIM_DUE, EXTEND_DEADLINE, PLACE_HOLD, REMOVE } from './evidence-scripts.js';
 import type { EvidenceRecord, EvidenceRetention, EvidenceSample } from './evidence-types.js';
 
 const log = logger('evidence-store');
@@ -21,6 +21,7 @@ const log = logger('evidence-store');
 const INDEX = 'veil:evidence-index:by-deadline';
 const QUEUE = 'veil:evidence-index:review-queue';
 const recordKey = (id: string): string => `veil:evidence:${id}`;
+const byIpKey = (ipHash: string): string => `${BY_IP_PREFIX}${ipHash}`;
 /** A file without a record is left alone this long, in case its put() is still writing Redis. */
 const ORPHAN_GRACE_MS = 10 * 60_000;
 const MAX_PAGE = 500;
@@ -93,6 +94,9 @@ export class EvidenceStore {
         .hset(recordKey(id), recordToHash(record))
         .zadd(INDEX, effectiveDeadline(record), id)
         .zadd(QUEUE, reviewQueueScore(record.reason, record.capturedAt), id)
+        .zadd(byIpKey(record.ipHash), effectiveDeadline(record), id)
+        .call('PEXPIREAT', byIpKey(record.ipHash), effectiveDeadline(record), 'NX')
+        .call('PEXPIREAT', byIpKey(record.ipHash), effectiveDeadline(record), 'GT')
         .exec();
       const failed = results === null ? new Error('transaction aborted') : results.find(([error]) => error)?.[0];
       if (failed) throw failed;
@@ -122,6 +126,26 @@ export class EvidenceStore {
       if (record) records.push(record); // null: deleted since the ZRANGE
     });
     return records;
+  }
+
+  /** Live records of one keyed address hash (moderator history, privacy requests), oldest capture first. */
+  async listByIpHash(ipHash: string, now: number = Date.now()): Promise<EvidenceRecord[]> {
+    const ids = await this.#redis.zrangebyscore(byIpKey(ipHash), `(${now}`, '+inf');
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return records.filter((record): record is EvidenceRecord => record !== null && !isDue(record, now)).sort((a, b) => a.capturedAt - b.capturedAt);
+  }
+
+  /**
+   * Keeps the item at least until `until` (never shortens; a legal hold stays as it is), e.g. as
+   * the evidence of a ban. Returns the updated record.
+   */
+  async keepUntil(id: string, until: number): Promise<EvidenceRecord> {
+    checkId(id);
+    if (!Number.isInteger(until) || until < 0) throw new TypeError('until must be a time in ms since the epoch');
+    const done = await this.#redis.eval(EXTEND_DEADLINE, 3, recordKey(id), INDEX, QUEUE, id, String(until));
+    const record = done === 1 ? await this.get(id) : null;
+    if (!record) throw new EvidenceError('NOT_FOUND', `evidence ${id} does not exist`, 404);
+    return record;
   }
 
   /** The record, or null when there is none. */
@@ -238,13 +262,10 @@ export class EvidenceStore {
     return Number(result);
   }
 
-  /**
-   * After a failed put: remove whatever Redis may hold, then the file. The three Redis commands run
-   * in one MULTI, where one failing command does not stop the others.
-   */
+  /** After a failed put: remove whatever Redis may hold (the record and every index entry), then the file. */
   async #undoPut(id: string): Promise<void> {
     try {
-      await this.#redis.multi().del(recordKey(id)).zrem(INDEX, id).zrem(QUEUE, id).exec();
+      await this.#redis.eval(REMOVE, 3, recordKey(id), INDEX, QUEUE, id, '0', '1');
     } catch (error) {
       log.warn({ evidenceId: id, error: errorMessage(error) }, 'put() | could not undo the Redis side; the next sweep will');
     }

@@ -17,6 +17,8 @@ export interface StoredReport extends ReportInput {
 
 const INDEX = 'veil:reports:by-deadline';
 const key = (referenceId: string): string => `veil:report:${referenceId}`;
+/** Reports filed by or about one keyed address hash (history for moderators, privacy requests). */
+const byHash = (hash: string): string => `veil:reports:by-hash:${hash}`;
 
 /**
  * User reports, kept in Redis until their retention deadline. Each report is a hash with its
@@ -46,8 +48,36 @@ export class ReportStore {
       })
       .pexpireat(key(report.referenceId), report.deleteAt)
       .zadd(INDEX, report.deleteAt, report.referenceId)
+      .zadd(byHash(report.reportedHash), report.deleteAt, report.referenceId)
+      .zadd(byHash(report.reporterHash), report.deleteAt, report.referenceId)
+      // the index lives as long as its newest report (NX: a new key; GT: extend, never shorten)
+      .call('PEXPIREAT', byHash(report.reportedHash), report.deleteAt, 'NX')
+      .call('PEXPIREAT', byHash(report.reportedHash), report.deleteAt, 'GT')
+      .call('PEXPIREAT', byHash(report.reporterHash), report.deleteAt, 'NX')
+      .call('PEXPIREAT', byHash(report.reporterHash), report.deleteAt, 'GT')
       .exec();
     return report;
+  }
+
+  /** Live reports filed by or about this keyed address hash, oldest first. */
+  async listByHash(hash: string, now: number = Date.now()): Promise<StoredReport[]> {
+    const ids = await this.#redis.zrangebyscore(byHash(hash), `(${now}`, '+inf');
+    const reports = await Promise.all(ids.map((id) => this.get(id)));
+    return reports.filter((report): report is StoredReport => report !== null).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Deletes one report and its index entries; false when there was none. */
+  async delete(referenceId: string): Promise<boolean> {
+    const report = await this.get(referenceId);
+    if (!report) return false;
+    await this.#redis
+      .multi()
+      .del(key(referenceId))
+      .zrem(INDEX, referenceId)
+      .zrem(byHash(report.reportedHash), referenceId)
+      .zrem(byHash(report.reporterHash), referenceId)
+      .exec();
+    return true;
   }
 
   async get(referenceId: string): Promise<StoredReport | null> {
@@ -68,11 +98,12 @@ export class ReportStore {
   async sweep(now: number = Date.now()): Promise<number> {
     const due = await this.#redis.zrangebyscore(INDEX, '-inf', now);
     if (due.length === 0) return 0;
-    await this.#redis
-      .multi()
-      .del(...due.map(key))
-      .zrem(INDEX, ...due)
-      .exec();
+    const reports = await Promise.all(due.map((id) => this.get(id)));
+    const cleanup = this.#redis.multi().del(...due.map(key)).zrem(INDEX, ...due);
+    for (const report of reports) {
+      if (report) cleanup.zrem(byHash(report.reportedHash), report.referenceId).zrem(byHash(report.reporterHash), report.referenceId);
+    }
+    await cleanup.exec();
     return due.length;
   }
 }

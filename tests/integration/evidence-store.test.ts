@@ -259,6 +259,32 @@ describe('EvidenceStore', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('lists the items of one address hash; the index follows deletes, sweeps, holds and kept deadlines', async () => {
+    // Real time here: the per-address index carries a Redis expiry, which Redis applies by its clock.
+    const T0 = Date.now();
+    const other = createHash('sha256').update('another visitor').digest('hex');
+    const a = await store.put(sample('nudity', T0), T0);
+    const b = await store.put(sample('user_report', T0 + 1), T0);
+    const c = await store.put({ ...sample('nudity', T0), ipHash: other }, T0);
+    expect((await store.listByIpHash(IP_HASH, T0)).map((r) => r.id)).toEqual([a.id, b.id]);
+    expect((await store.listByIpHash(other, T0)).map((r) => r.id)).toEqual([c.id]);
+    expect(await handle.redis.pttl(`veil:evidence-index:by-ip:${IP_HASH}`)).toBeGreaterThan(0);
+
+    await store.delete(a.id, { now: T0 });
+    expect((await store.listByIpHash(IP_HASH, T0)).map((r) => r.id)).toEqual([b.id]);
+    // Kept as ban evidence for 90 days: it outlives the ordinary 30 and the index follows it.
+    const kept = await store.keepUntil(b.id, T0 + 90 * DAY);
+    expect(kept.deleteAt).toBe(T0 + 90 * DAY);
+    expect((await store.keepUntil(b.id, T0 + DAY)).deleteAt).toBe(T0 + 90 * DAY); // never shortened
+    await store.sweep(T0 + 31 * DAY);
+    expect((await store.listByIpHash(IP_HASH, T0 + 31 * DAY)).map((r) => r.id)).toEqual([b.id]);
+    expect(await store.get(c.id)).toBeNull();
+    expect(await handle.redis.zrange(`veil:evidence-index:by-ip:${other}`, 0, -1)).toEqual([]);
+    await store.sweep(T0 + 91 * DAY);
+    expect(await handle.redis.zrange(`veil:evidence-index:by-ip:${IP_HASH}`, 0, -1)).toEqual([]);
+    await expect(store.keepUntil(b.id, T0 + 100 * DAY)).rejects.toThrow(/does not exist/);
+  });
+
   it('refuses an address where the keyed hash belongs, and ids that are not UUIDs', async () => {
     await expect(store.put({ ...sample('nudity'), ipHash: '203.0.113.7' }, T0)).rejects.toThrow(/ipHash must be the keyed address hash/);
     await expect(store.put({ ...sample('nudity'), jpeg: Buffer.alloc(0) }, T0)).rejects.toThrow(/jpeg must not be empty/);
