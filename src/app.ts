@@ -17,6 +17,7 @@ import { evidenceKeyRing } from './moderation/evidence-keys.js';
 import { EvidenceStore } from './moderation/evidence-store.js';
 import { ModerationService } from './moderation/moderation-service.js';
 import { ReportStore } from './reports/report-store.js';
+import { RetentionSweeper } from './retention/sweeper.js';
 import { SignalingServer } from './signaling/ws-server.js';
 import { openRedis, type RedisHandle } from './store/redis.js';
 
@@ -54,6 +55,7 @@ export class App {
     evidence: EvidenceStore;
     bans: BanStore;
     moderation: ModerationService | null;
+    sweeper: RetentionSweeper;
   }) {
     this.#server = parts.server;
     this.port = (parts.server.address() as AddressInfo).port;
@@ -69,16 +71,7 @@ export class App {
     this.#presence = parts.presence;
     this.#timers = [
       setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS),
-      setInterval(() => {
-        parts.reports
-          .sweep()
-          .then((deleted) => deleted > 0 && log.info({ deleted }, 'expired reports deleted'))
-          .catch((error: Error) => log.warn({ err: error.message }, 'report sweep failed'));
-        parts.evidence
-          .sweep()
-          .then((deleted) => deleted > 0 && log.info({ deleted }, 'expired evidence deleted'))
-          .catch((error: Error) => log.warn({ err: error.message }, 'evidence sweep failed'));
-      }, SWEEP_INTERVAL_MS),
+      setInterval(() => void parts.sweeper.sweep(), SWEEP_INTERVAL_MS),
     ];
   }
 
@@ -105,7 +98,7 @@ export class App {
         keyRing: evidenceKeyRing(config),
         retention: { unreviewedDays: config.evidenceRetentionDays, legalHoldDays: config.legalHoldDays },
       });
-      const bans = new BanStore(redis.redis);
+      const bans = new BanStore(redis.redis, { historyDays: config.banHistoryDays });
       const moderation = config.moderation ? await ModerationService.start(config, { evidence, bans }) : null;
       if (moderation) cleanups.push(() => moderation.close());
       else log.warn('moderation is turned off: no video is sampled or classified');
@@ -159,7 +152,8 @@ export class App {
           lobby.admit(connection, visitor);
         },
       );
-      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports, evidence, bans, moderation });
+      const sweeper = new RetentionSweeper({ reports, evidence });
+      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports, evidence, bans, moderation, sweeper });
       await app.#publishPresence();
       log.info({ url: app.url, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
       return app;

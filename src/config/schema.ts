@@ -86,6 +86,18 @@ export const configSchema = z
     legalHoldDays: z.coerce.number().positive().max(3650),
     /** How long an automatic ban (hash match, confident minor) lasts. */
     banDays: z.coerce.number().positive().max(36500),
+    /** Moderator console: idle session expiry, absolute session length, login lockout, claim lease. */
+    consoleIdleMinutes: int(1, 1440),
+    consoleMaxSessionHours: int(1, 168),
+    consoleMaxLoginFailures: int(1, 100),
+    consoleLockoutMinutes: int(1, 1440),
+    consoleClaimLeaseMinutes: int(1, 120),
+    /** Evidence behind a moderator's ban is kept this long. */
+    banEvidenceDays: z.coerce.number().positive().max(3650),
+    /** Earlier bans stay visible to moderators this long after they end. */
+    banHistoryDays: z.coerce.number().positive().max(3650),
+    auditRetentionDays: z.coerce.number().positive().max(3650),
+    privacyLogRetentionDays: z.coerce.number().positive().max(3650),
     /** Bearer token of the review-queue API (at least 32 characters); empty turns the API off. */
     reviewApiToken: z.string().refine((token) => token === '' || token.length >= 32, 'must be empty or at least 32 characters'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
