@@ -2,10 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { logger } from '../logging/logger.js';
-import { EvidenceError, EvidenceIntegrityError } from '../moderation/evidence-errors.js';
-import { EVIDENCE_ID_PATTERN } from '../moderation/evidence-files.js';
 import type { EvidenceStore } from '../moderation/evidence-store.js';
 import type { EvidenceLegalHold, EvidenceReason, EvidenceRecord } from '../moderation/evidence-types.js';
+import { ApiRequestError, apiErrorHandler, evidenceIdParam, noStore, parseInput, sendError, wholeNumber } from './api-errors.js';
 
 const log = logger('review-api');
 
@@ -35,30 +34,9 @@ const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const REALM = 'Bearer realm="veil-review"';
 
-const wholeNumber = (min: number, max: number, fallback: string) =>
-  z
-    .string()
-    .regex(/^\d{1,10}$/, 'must be a whole number')
-    .default(fallback)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 const queueQuery = z
   .object({ limit: wholeNumber(1, 500, '50'), offset: wholeNumber(0, 1_000_000_000, '0') })
   .strict();
-
-/** A request the API refuses; turned into `{ error: { code, message } }` by the error handler. */
-class ReviewRequestError extends Error {
-  override readonly name = 'ReviewRequestError';
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The minimal review-queue API, mounted at `/api/review`: the queue in review order, one item's
@@ -68,10 +46,7 @@ class ReviewRequestError extends Error {
  */
 export function createReviewApi(options: ReviewApiOptions): express.Router {
   const router = express.Router();
-  router.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  router.use(noStore);
   if (options.token === '') {
     log.info('createReviewApi() | disabled: no reviewer token configured');
     router.use((_req, res) => sendError(res, 404, 'not_found', REVIEW_API_DISABLED_MESSAGE));
@@ -94,15 +69,15 @@ export function createReviewApi(options: ReviewApiOptions): express.Router {
   });
 
   router.get('/items/:id', async (req, res) => {
-    const id = evidenceId(req.params.id, res);
+    const id = evidenceIdParam(req.params.id, res);
     const record = await evidence.get(id);
-    if (!record) throw new ReviewRequestError(404, 'not_found', `evidence ${id} does not exist`);
+    if (!record) throw new ApiRequestError(404, 'not_found', `evidence ${id} does not exist`);
     log.info({ action: 'view', id }, 'audit | item viewed');
     res.json(record);
   });
 
   router.get('/items/:id/image', async (req, res) => {
-    const id = evidenceId(req.params.id, res);
+    const id = evidenceIdParam(req.params.id, res);
     const jpeg = await evidence.decrypt(id);
     log.info({ action: 'decrypt', id }, 'audit | image decrypted');
     // end() rather than send(): no ETag derived from the image bytes.
@@ -114,7 +89,7 @@ export function createReviewApi(options: ReviewApiOptions): express.Router {
   });
 
   router.use((_req, res) => sendError(res, 404, 'not_found', 'no such review API route'));
-  router.use(handleError);
+  router.use(apiErrorHandler(log));
   return router;
 }
 
@@ -138,57 +113,12 @@ function requireToken(expected: Buffer) {
 }
 
 function parseQuery(query: unknown): { limit: number; offset: number } {
-  const parsed = queueQuery.safeParse(query);
-  if (parsed.success) return parsed.data;
-  const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`).join('; ');
-  throw new ReviewRequestError(400, 'bad_request', `bad queue query (${detail}); expected limit 1..500, offset >= 0`);
-}
-
-/** Checks the id before it reaches the store (and the file system); remembers it for error logs. */
-function evidenceId(id: string | undefined, res: Response): string {
-  if (id === undefined || !EVIDENCE_ID_PATTERN.test(id)) {
-    throw new ReviewRequestError(400, 'bad_request', 'an evidence id is a lowercase UUID');
-  }
-  res.locals.evidenceId = id;
-  return id;
+  return parseInput(queueQuery, query, 'queue query', 'limit 1..500, offset >= 0');
 }
 
 function summarise(record: EvidenceRecord): ReviewQueueItem {
   const { id, reason, priority, scores, capturedAt, storedAt, deleteAt, legalHold, sizeBytes } = record;
   return { id, reason, priority, scores, capturedAt, storedAt, deleteAt, ...(legalHold && { legalHold }), sizeBytes };
-}
-
-/** Every failure of this router ends here, so the answer is always `{ error: { code, message } }`. */
-function handleError(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (res.headersSent) {
-    next(error); // express ends the half-sent response
-    return;
-  }
-  const id = typeof res.locals.evidenceId === 'string' ? res.locals.evidenceId : undefined;
-  if (error instanceof ReviewRequestError) {
-    sendError(res, error.status, error.code, error.message);
-  } else if (error instanceof EvidenceIntegrityError) {
-    log.error({ id, code: error.code, err: error.message }, 'decrypt | evidence file failed its integrity check');
-    sendError(
-      res,
-      500,
-      'integrity',
-      `evidence ${id ?? ''} failed its integrity check: the encrypted file is corrupt, altered or belongs to another item, so the image cannot be shown; operators have the details in the server log`,
-    );
-  } else if (error instanceof EvidenceError) {
-    // Evidence messages never carry key material or image bytes (evidence-errors.ts).
-    if (error.status >= 500) log.error({ id, code: error.code, err: error.message }, 'request failed');
-    else if (error.status === 410) log.warn({ id, code: error.code }, 'request for an item whose file is missing');
-    sendError(res, error.status, error.code.toLowerCase(), error.message);
-  } else {
-    // Only the message: ioredis errors carry command arguments.
-    log.error({ id, err: error instanceof Error ? error.message : String(error) }, 'request failed');
-    sendError(res, 500, 'internal', 'something went wrong on our side');
-  }
-}
-
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
 }
 
 function sha256(text: string): Buffer {

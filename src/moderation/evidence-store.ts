@@ -128,6 +128,11 @@ export class EvidenceStore {
     return records;
   }
 
+  /** How many items the review queue holds (the total that list() pages through). */
+  async count(): Promise<number> {
+    return this.#redis.zcard(QUEUE);
+  }
+
   /** Live records of one keyed address hash (moderator history, privacy requests), oldest capture first. */
   async listByIpHash(ipHash: string, now: number = Date.now()): Promise<EvidenceRecord[]> {
     const ids = await this.#redis.zrangebyscore(byIpKey(ipHash), `(${now}`, '+inf');
