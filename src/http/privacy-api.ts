@@ -1,0 +1,153 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { clientAddress, hashAddress } from '../edge/client-address.js';
+import { logger } from '../logging/logger.js';
+import type { PrivacyService } from '../privacy/privacy-service.js';
+import { originAllowed } from '../signaling/origin.js';
+import { TokenBucket, type Clock } from '../signaling/rate-limit.js';
+
+const log = logger('privacy-api');
+
+export interface PrivacyApiOptions {
+  service: PrivacyService;
+  /** Peers whose X-Forwarded-For is believed (as at the WebSocket edge). */
+  trustedProxies: readonly string[];
+  /** The edge's address-hash secret: the same keyed hash the WebSocket edge derives. */
+  ipHashSecret: string;
+  /** Origins allowed to POST /erase; empty: the host the page was served from. */
+  allowedOrigins: readonly string[];
+  /** Requests per minute per keyed address (both routes together). Default 10. */
+  requestsPerMinute?: number;
+  /** Test hook: monotonic clock of the rate limiter, in ms. */
+  now?: Clock;
+}
+
+/** Buckets kept before idle (full) ones are dropped; bounds memory under address churn. */
+const MAX_TRACKED = 10_000;
+
+/** A refused request; the error handler turns it into `{ error: { code, message } }`. */
+class PrivacyRequestError extends Error {
+  override readonly name = 'PrivacyRequestError';
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One token bucket per keyed address hash, in this process (several nodes each allow the rate).
+ * Full buckets are forgotten when too many are tracked: a full bucket is what a new one would be.
+ */
+class AddressRateLimiter {
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #perMinute: number;
+  readonly #now: Clock | undefined;
+
+  constructor(perMinute: number, now: Clock | undefined) {
+    if (!Number.isInteger(perMinute) || perMinute < 1) throw new TypeError('requestsPerMinute must be a positive integer');
+    this.#perMinute = perMinute;
+    this.#now = now;
+  }
+
+  /** Takes one request; returns 0 when admitted, else the seconds to wait. */
+  take(key: string): number {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (this.#buckets.size >= MAX_TRACKED) this.#forgetIdle();
+      bucket = new TokenBucket({ ratePerSecond: this.#perMinute / 60, burst: this.#perMinute, ...(this.#now && { now: this.#now }) });
+      this.#buckets.set(key, bucket);
+    }
+    return bucket.take() ? 0 : Math.max(1, Math.ceil(bucket.retryAfterMs() / 1000));
+  }
+
+  #forgetIdle(): void {
+    for (const [key, bucket] of this.#buckets) if (bucket.tokens >= this.#perMinute) this.#buckets.delete(key);
+  }
+}
+
+/**
+ * The privacy-request API, mounted at `/api/privacy`: `GET /holdings` shows what Veil holds about
+ * the keyed hash of the requester's current address, `POST /erase` deletes what may be deleted.
+ * Only ever about the connection that asks: the address is hashed here and goes no further.
+ *
+ * POST /erase needs `Content-Type: application/json` (a cross-site page then needs a CORS
+ * preflight, which is never granted) and an allowed Origin (same host by default); any request
+ * carrying a foreign Origin is refused. Answers are `Cache-Control: no-store`.
+ */
+export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
+  const { service, trustedProxies, ipHashSecret, allowedOrigins } = options;
+  if (typeof ipHashSecret !== 'string' || ipHashSecret.length === 0) throw new TypeError('ipHashSecret must be set');
+  const limiter = new AddressRateLimiter(options.requestsPerMinute ?? 10, options.now);
+  const router = express.Router();
+
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  /**
+   * The requester's keyed hash. Cheap refusals (a foreign Origin) come first, so a cross-site page
+   * cannot spend its victim's rate allowance; then the rate limit.
+   */
+  const requester = (req: Request, res: Response): string => {
+    const origin = req.get('origin');
+    if (origin !== undefined && !originAllowed(origin, req.get('host'), allowedOrigins)) {
+      throw new PrivacyRequestError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
+    }
+    const ipHash = hashAddress(clientAddress(req, trustedProxies), ipHashSecret);
+    const wait = limiter.take(ipHash);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      throw new PrivacyRequestError(429, 'rate_limited', `too many privacy requests from this connection; try again in ${wait} s`);
+    }
+    return ipHash;
+  };
+
+  router.get('/holdings', async (req, res) => {
+    const ipHash = requester(req, res);
+    res.json(await service.holdings(ipHash));
+  });
+
+  router.post('/erase', async (req, res) => {
+    if (!isJson(req.get('content-type'))) {
+      throw new PrivacyRequestError(403, 'json_required', 'send the erase request as Content-Type: application/json from Veil’s My data page');
+    }
+    if (!originAllowed(req.get('origin'), req.get('host'), allowedOrigins)) {
+      throw new PrivacyRequestError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
+    }
+    const ipHash = requester(req, res);
+    const result = await service.erase(ipHash);
+    log.info({ deleted: result.deleted, kept: result.kept }, 'erase | done');
+    res.json(result);
+  });
+
+  router.use((_req, res) => sendError(res, 404, 'not_found', 'no such privacy API route'));
+  router.use(handleError);
+  return router;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+/** Every failure of this router ends here, so the answer is always `{ error: { code, message } }`. */
+function handleError(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  if (error instanceof PrivacyRequestError) {
+    sendError(res, error.status, error.code, error.message);
+    return;
+  }
+  // Only the message: ioredis errors carry command arguments (which hold the address hash).
+  log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
+  sendError(res, 500, 'internal', 'something went wrong on our side; please try again later');
+}
+
+function sendError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
