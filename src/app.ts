@@ -4,10 +4,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BanStore } from './bans/ban-store.js';
+import { AuditLog } from './console/audit-log.js';
+import { ClaimStore } from './console/claims.js';
+import { EscalationStore } from './console/escalations.js';
 import type { Config } from './config/schema.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
+import { createConsoleApi } from './http/console-api.js';
+import { createConsoleAuth } from './http/console-auth.js';
+import { consoleRoutes } from './http/console-routes.js';
 import { listen } from './http/listen.js';
+import { createPrivacyApi } from './http/privacy-api.js';
+import { PrivacyLog, privacyLogKey } from './privacy/privacy-log.js';
+import { PrivacyService } from './privacy/privacy-service.js';
 import { Lobby } from './lobby/lobby.js';
 import { Presence } from './lobby/presence.js';
 import { logger } from './logging/logger.js';
@@ -33,6 +42,7 @@ export class App {
   readonly redis: RedisHandle;
   readonly evidence: EvidenceStore;
   readonly bans: BanStore;
+  readonly audit: AuditLog;
   /** Null when moderation is turned off in the configuration. */
   readonly moderation: ModerationService | null;
   readonly #server: Server;
@@ -54,6 +64,7 @@ export class App {
     reports: ReportStore;
     evidence: EvidenceStore;
     bans: BanStore;
+    audit: AuditLog;
     moderation: ModerationService | null;
     sweeper: RetentionSweeper;
   }) {
@@ -65,6 +76,7 @@ export class App {
     this.redis = parts.redis;
     this.evidence = parts.evidence;
     this.bans = parts.bans;
+    this.audit = parts.audit;
     this.moderation = parts.moderation;
     this.#signaling = parts.signaling;
     this.#lobby = parts.lobby;
@@ -109,6 +121,36 @@ export class App {
         interestKey: ipHashSecret,
       });
       cleanups.push(() => lobby.close());
+      const audit = new AuditLog(redis.redis, { retentionDays: config.auditRetentionDays });
+      const consoleAuth = createConsoleAuth({
+        redis: redis.redis,
+        secure: Boolean(config.tlsCertFile && config.tlsKeyFile),
+        idleMinutes: config.consoleIdleMinutes,
+        maxSessionHours: config.consoleMaxSessionHours,
+        maxFailures: config.consoleMaxLoginFailures,
+        lockoutMinutes: config.consoleLockoutMinutes,
+        trustedProxies: config.trustedProxies,
+        ipHashSecret,
+        audit: (entry) => audit.append(entry),
+      });
+      const consoleApi = createConsoleApi({
+        evidence,
+        bans,
+        reports,
+        audit,
+        claims: new ClaimStore(redis.redis, { leaseMinutes: config.consoleClaimLeaseMinutes }),
+        escalations: new EscalationStore(redis.redis),
+        auth: consoleAuth,
+        deviceHashSecret: ipHashSecret,
+        banEvidenceDays: config.banEvidenceDays,
+      });
+      const privacyLog = new PrivacyLog({ redis: redis.redis, requesterKey: privacyLogKey(ipHashSecret), retentionDays: config.privacyLogRetentionDays });
+      const privacyApi = createPrivacyApi({
+        service: new PrivacyService({ evidence, reports, bans, log: privacyLog }),
+        trustedProxies: config.trustedProxies,
+        ipHashSecret,
+        allowedOrigins: config.allowedOrigins,
+      });
       const http = createHttpApp({
         online: () => lobby.online,
         health: async () => {
@@ -126,7 +168,8 @@ export class App {
             moderation: moderationHealth ?? { status: 'off' },
           };
         },
-        reviewApi: { evidence, token: config.reviewApiToken },
+        consoleApi: consoleRoutes({ auth: consoleAuth, api: consoleApi }),
+        privacyApi,
       });
       const { server, secure } = await listen(http, {
         host: config.httpHost,
@@ -152,8 +195,8 @@ export class App {
           lobby.admit(connection, visitor);
         },
       );
-      const sweeper = new RetentionSweeper({ reports, evidence });
-      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports, evidence, bans, moderation, sweeper });
+      const sweeper = new RetentionSweeper({ reports, evidence, audit, privacyLog });
+      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports, evidence, bans, audit, moderation, sweeper });
       await app.#publishPresence();
       log.info({ url: app.url, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
       return app;

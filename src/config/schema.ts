@@ -98,8 +98,6 @@ export const configSchema = z
     banHistoryDays: z.coerce.number().positive().max(3650),
     auditRetentionDays: z.coerce.number().positive().max(3650),
     privacyLogRetentionDays: z.coerce.number().positive().max(3650),
-    /** Bearer token of the review-queue API (at least 32 characters); empty turns the API off. */
-    reviewApiToken: z.string().refine((token) => token === '' || token.length >= 32, 'must be empty or at least 32 characters'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .strict()

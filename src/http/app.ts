@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import { logger } from '../logging/logger.js';
-import { createReviewApi, type ReviewApiOptions } from './review-api.js';
+import type { Router } from 'express';
 
 const log = logger('http');
 
@@ -16,7 +16,10 @@ export interface HttpAppOptions {
   health: () => Promise<HealthReport>;
   /** The cached online count (no store round trip per request). */
   online: () => number;
-  reviewApi: ReviewApiOptions;
+  /** The moderator console's API (mounted at /console/api; see docs/console-api.md). */
+  consoleApi: Router;
+  /** What Veil holds about the requester's connection, and erasure (mounted at /api/privacy). */
+  privacyApi: Router;
 }
 
 const clientDir = join(projectRoot, 'dist', 'client');
@@ -32,7 +35,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use((_req, res, next) => {
     res.setHeader(
       'Content-Security-Policy',
-      "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -50,7 +53,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/api/online', (_req, res) => {
     res.json({ online: options.online() });
   });
-  app.use('/api/review', createReviewApi(options.reviewApi));
+  app.use('/console/api', options.consoleApi);
+  app.use('/api/privacy', options.privacyApi);
+  app.get(['/console', '/console/'], (_req, res) => res.sendFile(join(clientDir, 'console.html')));
   app.use(express.static(clientDir, { extensions: ['html'], index: 'index.html' }));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such page' } });

@@ -29,7 +29,6 @@ describe('loadConfig', () => {
     ['VEIL_TLS_CERT_FILE', '/etc/cert.pem', /tlsKeyFile.*must be set together/],
     ['VEIL_RTC_ANNOUNCED_IP', 'example.com', /rtcAnnouncedIp.*IP address/],
     ['VEIL_SAMPLE_MIN_INTERVAL_MS', '60000', /sampleMaxIntervalMs.*not be below sampleMinIntervalMs/],
-    ['VEIL_REVIEW_API_TOKEN', 'short', /reviewApiToken \(VEIL_REVIEW_API_TOKEN\).*32 characters/],
     ['VEIL_NUDITY_THRESHOLD', '1.5', /nudityThreshold \(VEIL_NUDITY_THRESHOLD\)/],
     ['VEIL_FRAME_SAMPLE_WIDTH', '321', /frameSampleWidth.*even/],
     ['VEIL_NUDITY_ACTION', 'shout', /nudityAction \(VEIL_NUDITY_ACTION\)/],
