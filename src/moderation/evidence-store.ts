@@ -25,6 +25,8 @@ const byIpKey = (ipHash: string): string => `${BY_IP_PREFIX}${ipHash}`;
 /** A file without a record is left alone this long, in case its put() is still writing Redis. */
 const ORPHAN_GRACE_MS = 10 * 60_000;
 const MAX_PAGE = 500;
+/** Due items claimed per Redis round trip by sweep(). */
+const SWEEP_BATCH = 256;
 const MAX_BASIS = 1000;
 
 export interface EvidenceStoreOptions {
@@ -224,11 +226,17 @@ export class EvidenceStore {
   async sweep(now: number = Date.now()): Promise<number> {
     let expired = 0;
     let fileErrors = 0;
-    for (const id of await this.#redis.zrangebyscore(INDEX, '-inf', now)) {
-      if ((await this.#redis.eval(CLAIM_DUE, 3, recordKey(id), INDEX, QUEUE, id, String(now))) !== 1) continue;
-      expired += 1;
-      // The record is gone; if unlinking fails, the orphan pass of a later sweep retries.
-      await this.#files.remove(id).catch(() => (fileErrors += 1));
+    const due = await this.#redis.zrangebyscore(INDEX, '-inf', now);
+    for (let start = 0; start < due.length; start += SWEEP_BATCH) {
+      // A batch of atomic claims in one round trip, then its files unlinked concurrently.
+      const batch = due.slice(start, start + SWEEP_BATCH);
+      const pipeline = this.#redis.pipeline();
+      for (const id of batch) pipeline.eval(CLAIM_DUE, 3, recordKey(id), INDEX, QUEUE, id, String(now));
+      const results = (await pipeline.exec()) ?? [];
+      const claimed = batch.filter((_, index) => results[index]?.[1] === 1);
+      expired += claimed.length;
+      // The records are gone; if unlinking fails, the orphan pass of a later sweep retries.
+      await Promise.all(claimed.map((id) => this.#files.remove(id).catch(() => (fileErrors += 1))));
     }
     const repaired = await this.#repair(now);
     const counts = { expired, fileErrors, ...repaired };
