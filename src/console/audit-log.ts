@@ -7,6 +7,9 @@ export type AuditAction =
   | 'login_failed'
   | 'logout'
   | 'view'
+  /** The image was fetched (the console shows it blurred and greyscale). */
+  | 'image'
+  /** The moderator unblurred the image. */
   | 'reveal'
   | 'claim'
   | 'dismiss'
@@ -21,6 +24,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'login_failed',
   'logout',
   'view',
+  'image',
   'reveal',
   'claim',
   'dismiss',

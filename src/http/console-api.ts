@@ -191,12 +191,22 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     res.json(detail);
   });
 
+  // The console fetches the image blurred; unblurring it is reported here, so the audit log tells
+  // "saw the item" from "looked at the picture".
+  router.post('/items/:id/reveal', moderator, csrf, async (req, res) => {
+    const id = evidenceIdParam(req.params.id, res);
+    const at = now();
+    await liveRecord(id, at);
+    await auditEntry(actorOf(res), 'reveal', id, {}, at);
+    res.status(204).end();
+  });
+
   router.get('/items/:id/image', moderator, csrf, async (req, res) => {
     const id = evidenceIdParam(req.params.id, res);
     const actor = actorOf(res);
     const at = now();
     await liveRecord(id, at);
-    await auditEntry(actor, 'reveal', id, {}, at);
+    await auditEntry(actor, 'image', id, {}, at);
     const jpeg = await evidence.decrypt(id, at);
     // end() rather than send(): no ETag derived from the image bytes.
     res.status(200);

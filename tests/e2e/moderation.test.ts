@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashAddress } from '../../src/edge/client-address.js';
 import type { SampleOutcome } from '../../src/moderation/moderator.js';
 import { pdqHashFile } from '../../src/safety/pdq/image-file.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { MODERATED_APP, startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
 import { openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
 import { imageToY4m } from '../support/y4m.js';
@@ -23,16 +23,7 @@ describe('moderation of live video in real browsers', () => {
   const apps: TestApp[] = [];
 
   const start = async (overrides: Parameters<typeof startTestApp>[0]): Promise<TestApp> => {
-    const app = await startTestApp({
-      mediasoupWorkers: 1,
-      trustedProxies: ['127.0.0.1'],
-      moderation: true,
-      classifierWorkers: 1,
-      sampleFirstMs: 500,
-      sampleMinIntervalMs: 600_000,
-      sampleMaxIntervalMs: 600_000,
-      ...overrides,
-    });
+    const app = await startTestApp({ ...MODERATED_APP, ...overrides });
     apps.push(app);
     return app;
   };

@@ -291,7 +291,7 @@ describe('console API', () => {
       expect(entries[0]).toMatchObject({ actor: 'alice', action: 'view', target: record.id, at: clock });
     });
 
-    it('serves the very JPEG stored, without caching, and audits the reveal', async () => {
+    it('serves the very JPEG stored, without caching, and audits the fetch as image and the unblurring as reveal', async () => {
       const record = await put('nudity');
       const response = await call(B, 'GET', `/items/${record.id}/image`);
       expect(response.status).toBe(200);
@@ -300,7 +300,9 @@ describe('console API', () => {
       expect(response.headers.get('etag')).toBeNull();
       expect(Buffer.from(await response.arrayBuffer()).equals(jpeg)).toBe(true);
       const entries = await auditEntries();
-      expect(entries.map((entry) => [entry.actor, entry.action, entry.target])).toEqual([['bob', 'reveal', record.id]]);
+      expect(entries.map((entry) => [entry.actor, entry.action, entry.target])).toEqual([['bob', 'image', record.id]]);
+      expect((await call(B, 'POST', `/items/${record.id}/reveal`)).status).toBe(204);
+      expect((await auditEntries()).map((entry) => [entry.actor, entry.action, entry.target])).toContainEqual(['bob', 'reveal', record.id]);
     });
   });
 

@@ -20,6 +20,7 @@ const ROUTES: readonly { method: Method; path: string; role: 'moderator' | 'admi
   { method: 'POST', path: `/items/${ID}/release`, role: 'moderator' },
   { method: 'GET', path: `/items/${ID}`, role: 'moderator' },
   { method: 'GET', path: `/items/${ID}/image`, role: 'moderator' },
+  { method: 'POST', path: `/items/${ID}/reveal`, role: 'moderator' },
   { method: 'POST', path: `/items/${ID}/dismiss`, role: 'moderator' },
   { method: 'POST', path: `/items/${ID}/ban`, role: 'moderator' },
   { method: 'POST', path: `/items/${ID}/escalate`, role: 'moderator' },

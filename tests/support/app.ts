@@ -44,3 +44,18 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     },
   };
 }
+
+/**
+ * Settings of an app whose live-video moderation runs for an end-to-end test: one media worker,
+ * one classifier thread, X-Forwarded-For believed from loopback (each browser its own address),
+ * each stream sampled once, half a second after pairing.
+ */
+export const MODERATED_APP: Partial<Config> = {
+  mediasoupWorkers: 1,
+  trustedProxies: ['127.0.0.1'],
+  moderation: true,
+  classifierWorkers: 1,
+  sampleFirstMs: 500,
+  sampleMinIntervalMs: 600_000,
+  sampleMaxIntervalMs: 600_000,
+};

@@ -84,6 +84,11 @@ export class ConsoleApi {
     return response.blob();
   }
 
+  /** Tells the server the moderator unblurred the image (audited). */
+  async reveal(id: string): Promise<void> {
+    await this.#send('POST', `${itemPath(id)}/reveal`);
+  }
+
   async dismiss(id: string): Promise<void> {
     await this.#send('POST', `${itemPath(id)}/dismiss`);
   }

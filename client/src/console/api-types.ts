@@ -107,6 +107,7 @@ export const AUDIT_ACTIONS = [
   'login_failed',
   'logout',
   'view',
+  'image',
   'reveal',
   'claim',
   'dismiss',

@@ -190,16 +190,18 @@ export class ConsoleApp {
     ban: (days: number | null, reason: string) =>
       this.#act(async (open) => {
         const result = await this.#p.api.ban(open.id, days, reason);
-        this.#p.item.setMessage(banResultText(result.referenceId, result.expiresAt));
+        // The server released the claim with the ban: the item is no longer ours to work on.
+        await this.#dropItem()?.close({ release: false });
+        void this.showQueue(banResultText(result.referenceId, result.expiresAt));
       }),
     escalate: (note: string) =>
       this.#act(async (open) => {
         const outcome = await this.#p.api.escalate(open.id, note);
         const me = this.#me?.name ?? '';
         if (outcome.status === 202) {
-          open.update({ escalation: outcome.result.escalation });
-          this.#p.item.render(open.detail, me, Date.now());
-          this.#p.item.setMessage('Escalation requested; a second moderator must confirm.');
+          // The request released our claim so that a second moderator can take the item.
+          await this.#dropItem()?.close({ release: false });
+          void this.showQueue('Escalation requested; a second moderator must confirm.');
           return;
         }
         open.update({ escalation: outcome.result.escalation, legalHold: true });
@@ -243,7 +245,10 @@ export class ConsoleApp {
 
   async #loadImage(open: OpenItem): Promise<void> {
     try {
-      await this.#p.image.load((signal) => this.#p.api.image(open.id, signal));
+      await this.#p.image.load(
+        (signal) => this.#p.api.image(open.id, signal),
+        () => void this.#p.api.reveal(open.id).catch((error: unknown) => this.#failed(error, (text) => this.#p.item.setMessage(text, 'error'))),
+      );
     } catch (error) {
       if (this.#open === open) this.#failed(error, (text) => this.#p.item.setMessage(text, 'error'));
     }

@@ -11,6 +11,8 @@ export class EvidenceImage {
   readonly #revealLabel = byId('item-reveal-label', HTMLElement);
   #url: string | null = null;
   #loading: AbortController | null = null;
+  /** Called the first time the current item's image is unblurred (the server audits it). */
+  #onFirstReveal: (() => void) | null = null;
 
   constructor() {
     this.#reveal.addEventListener('click', () => this.toggle());
@@ -30,8 +32,9 @@ export class EvidenceImage {
   }
 
   /** Loads the image of a newly opened item; an earlier load still running is abandoned. */
-  async load(fetchImage: (signal: AbortSignal) => Promise<Blob>): Promise<void> {
+  async load(fetchImage: (signal: AbortSignal) => Promise<Blob>, onFirstReveal: () => void): Promise<void> {
     this.clear();
+    this.#onFirstReveal = onFirstReveal;
     const loading = new AbortController();
     this.#loading = loading;
     this.#status.textContent = 'Loading image…';
@@ -55,6 +58,10 @@ export class EvidenceImage {
 
   toggle(): void {
     if (this.#url === null) return;
+    if (this.concealed && this.#onFirstReveal) {
+      this.#onFirstReveal();
+      this.#onFirstReveal = null;
+    }
     this.#setConcealed(!this.concealed);
   }
 
@@ -62,6 +69,7 @@ export class EvidenceImage {
   clear(): void {
     this.#loading?.abort();
     this.#loading = null;
+    this.#onFirstReveal = null;
     this.#setConcealed(true);
     this.#image.removeAttribute('src');
     setShown(this.#image, false);
