@@ -23,6 +23,12 @@ export default function checkPrerequisites(): void {
   const worker = process.env.MEDIASOUP_WORKER_BIN ?? join(projectRoot, 'node_modules/mediasoup/worker/out/Release/mediasoup-worker');
   if (!existsSync(worker)) problems.push(`the mediasoup worker binary is missing (${worker}): bash config/setup/mediasoup-worker.sh (or npm run setup)`);
   if (!existsSync(join(projectRoot, 'dist/client/index.html'))) problems.push('the browser client is not built: npm run build (or npm run setup)');
+  try {
+    // In a child: argon2's bundled prebuild crashes on load on this platform (config/setup/setup.sh).
+    execFileSync(process.execPath, ['-e', "require('argon2')"], { cwd: projectRoot, stdio: 'ignore' });
+  } catch {
+    problems.push('the argon2 module does not load (its prebuilt binary crashes here): npm rebuild argon2 (or npm run setup)');
+  }
   if (process.getuid?.() !== 0) problems.push('the end-to-end tests create network namespaces and need root: run the tests as root');
   if (problems.length > 0) throw new Error(`test prerequisites missing:\n  - ${problems.join('\n  - ')}`);
 }
