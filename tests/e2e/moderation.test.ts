@@ -5,9 +5,11 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashAddress } from '../../src/edge/client-address.js';
 import type { SampleOutcome } from '../../src/moderation/moderator.js';
+import { AccountStore } from '../../src/console/accounts/account-store.js';
 import { pdqHashFile } from '../../src/safety/pdq/image-file.js';
 import { MODERATED_APP, startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
+import { imageState, logInToConsole, openItem, queueRow } from '../support/console-page.js';
 import { openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
 import { imageToY4m } from '../support/y4m.js';
 
@@ -143,6 +145,20 @@ describe('moderation of live video in real browsers', () => {
     await photo.page.reload();
     await waitForState(photo.page, 'error');
     expect(await photo.page.textContent('#status')).toContain(ban?.referenceId);
+
+    // A moderator finds the item at the top of the console's queue, its image blurred and grey.
+    const password = 'a long moderator password';
+    const { totpSecret } = await new AccountStore({ redis: app.app.redis.redis }).create({ name: 'mod.pdq', role: 'moderator', password });
+    const moderator = await launchBrowser();
+    browsers.push(moderator);
+    await logInToConsole(moderator.page, app.app.url, { name: 'mod.pdq', password, totpSecret });
+    const row = await moderator.page.waitForSelector(queueRow(record?.id ?? ''));
+    expect(await row.getAttribute('data-reason')).toBe('csam_hash_match');
+    expect(await moderator.page.$eval('#queue .queue-item', (first) => (first as HTMLElement).dataset.id)).toBe(record?.id);
+    await openItem(moderator.page, record?.id ?? '');
+    const shown = await imageState(moderator.page);
+    expect(shown.concealed).toBe(true);
+    expect(shown.filter).toMatch(/blur\(.*grayscale\(1\)|grayscale\(1\).*blur\(/);
   });
 
   it('a report samples the reported stream at once and sends it to review whatever the classifiers say', async () => {
