@@ -18,6 +18,9 @@ export interface Ban {
   note: string;
   /** Keyed hash of the device summary, recorded with moderator bans for later correlation. */
   deviceHash: string | null;
+  /** In the history only: when an admin lifted the ban, and who. */
+  liftedAt?: number;
+  liftedBy?: string;
 }
 
 export interface BanInput {
@@ -117,9 +120,22 @@ export class BanStore {
     return entries.map((entry) => JSON.parse(entry) as Ban).sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Lifts the ban in force (an admin action); false when there was none. The history keeps it. */
-  async lift(ipHash: string): Promise<boolean> {
-    return (await this.#redis.del(key(ipHash))) === 1;
+  /**
+   * Lifts the ban in force (an admin action); false when there was none. The history keeps every
+   * ban that was in force, marked with when and by whom it was lifted.
+   */
+  async lift(ipHash: string, by: string, now: number = Date.now()): Promise<boolean> {
+    if ((await this.#redis.del(key(ipHash))) !== 1) return false;
+    const entries = await this.#redis.zrangebyscore(historyKey(ipHash), `(${now}`, '+inf', 'WITHSCORES');
+    const mark = this.#redis.multi();
+    for (let i = 0; i + 1 < entries.length; i += 2) {
+      const [entry, score] = [entries[i] as string, entries[i + 1] as string];
+      const ban = JSON.parse(entry) as Ban;
+      if (ban.liftedAt !== undefined || ban.expiresAt <= now) continue;
+      mark.zrem(historyKey(ipHash), entry).zadd(historyKey(ipHash), score, JSON.stringify({ ...ban, liftedAt: now, liftedBy: by }));
+    }
+    await mark.exec();
+    return true;
   }
 }
 

@@ -15,7 +15,7 @@ export interface History {
   evidence: { id: string; reason: EvidenceReason; capturedAt: number; status: HistoryEvidenceStatus }[];
   /** Reports filed about the hash (not the ones it filed). */
   reports: { referenceId: string; reason: ReportReason; createdAt: number }[];
-  bans: { referenceId: string; reason: Ban['reason']; createdAt: number; expiresAt: number; by: string }[];
+  bans: { referenceId: string; reason: Ban['reason']; createdAt: number; expiresAt: number; by: string; liftedAt: number | null }[];
 }
 
 export interface HistorySources {
@@ -56,7 +56,7 @@ export function buildHistory(
       .map((report) => ({ referenceId: report.referenceId, reason: report.reason, createdAt: report.createdAt }))
       .sort((a, b) => a.createdAt - b.createdAt),
     bans: found.bans
-      .map((ban) => ({ referenceId: ban.referenceId, reason: ban.reason, createdAt: ban.createdAt, expiresAt: ban.expiresAt, by: ban.by }))
+      .map((ban) => ({ referenceId: ban.referenceId, reason: ban.reason, createdAt: ban.createdAt, expiresAt: ban.expiresAt, by: ban.by, liftedAt: ban.liftedAt ?? null }))
       .sort((a, b) => a.createdAt - b.createdAt),
   };
 }

@@ -312,7 +312,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     }
     const actor = actorOf(res);
     const at = now();
-    if (!(await bans.lift(ipHash))) throw new ApiRequestError(404, 'not_found', 'no ban is in force for this address hash');
+    if (!(await bans.lift(ipHash, actor.name, at))) throw new ApiRequestError(404, 'not_found', 'no ban is in force for this address hash');
     await auditEntry(actor, 'ban_lift', ipHash, {}, at);
     log.info({ by: actor.name }, 'ban | lifted');
     res.status(204).end();

@@ -56,7 +56,7 @@ const REPORT_REASON_LABEL: Readonly<Record<ReportReason, string>> = {
  */
 export function bansInForce(current: Ban | null, history: readonly Ban[], now: number): Ban[] {
   if (!current) return [];
-  const others = history.filter((ban) => ban.referenceId !== current.referenceId && ban.expiresAt > now);
+  const others = history.filter((ban) => ban.referenceId !== current.referenceId && ban.expiresAt > now && ban.liftedAt === undefined);
   return [current, ...others];
 }
 

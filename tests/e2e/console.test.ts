@@ -33,7 +33,7 @@ const DAY_MS = 86_400_000;
  * The moderator console end to end: items flagged by the real moderation pipeline (Chromium's
  * fake camera, ffmpeg, the classifier workers) are reviewed in the real console page by two
  * moderators and an admin, each in a browser context of their own. The two flows share one app:
- * flow A bans, flow B dismisses and escalates, then the admin reads the audit log of both.
+ * flow A bans (and the admin lifts the ban), flow B dismisses and escalates, then the admin reads the audit log of both.
  */
 describe('the moderator console in real browsers against the real app', () => {
   let work: string;
@@ -131,7 +131,7 @@ describe('the moderator console in real browsers against the real app', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('flow A: a flagged sample in the queue, concealed until revealed, claimed against a second moderator, banned from the console', async () => {
+  it('flow A: a flagged sample in the queue, concealed until revealed, claimed against a second moderator, banned from the console, the ban lifted by an admin', async () => {
     consoleBrowser = await launchBrowser();
     browsers.push(consoleBrowser);
     const a = await consolePage(consoleBrowser.context, 'mod.a');
@@ -197,6 +197,35 @@ describe('the moderator console in real browsers against the real app', () => {
 
     // The ban released A's claim and took A back to the queue.
     expect(await app.app.redis.redis.exists(`veil:console:claim:${items.photo}`)).toBe(0);
+
+    // Moderator B sees the ban in the history of the same address hash, and no way to lift it.
+    const photoHash = hashAddress(ADDRESS.photo, secret);
+    await openItem(b, items.report);
+    expect(await b.textContent('#history-bans')).toContain(`(${ban?.referenceId})`);
+    expect(await b.isVisible('#lift-ban')).toBe(false);
+    await b.click('#item-release');
+    await waitForView(b, 'queue');
+
+    // The admin opens the banned item and lifts the ban, confirming in a dialog.
+    const admin = await consolePage(await consoleBrowser.browser.newContext(), 'adm.x');
+    await openItem(admin, items.photo);
+    await admin.waitForSelector('#lift-ban', { state: 'visible' });
+    await admin.click('#lift-ban');
+    await admin.waitForSelector('#lift-dialog[open]');
+    expect(await admin.textContent('#lift-explain')).toContain(`Ban ${ban?.referenceId} ends now`);
+    await admin.click('#lift-confirm');
+    await waitForItemMessage(admin, `Ban ${ban?.referenceId} lifted.`);
+    await admin.waitForSelector('#lift-dialog', { state: 'hidden' });
+    await admin.waitForSelector('#lift-ban', { state: 'hidden' });
+    expect(await app.app.bans.get(photoHash)).toBeNull();
+    // The history keeps the lifted ban.
+    expect(await admin.textContent('#history-bans')).toContain(`(${ban?.referenceId})`);
+    await admin.click('#item-release');
+    await waitForView(admin, 'queue');
+
+    // The chatter comes back and is let in: the server counts it online, the page stays on its landing.
+    await openVeil(photoChat.page, app.app.url);
+    expect(await photoChat.page.evaluate(() => document.body.dataset.state)).toBe('landing');
   });
 
   it('flow B: dismiss deletes the evidence, escalation needs a second moderator and exports the package, the admin reads the audit log', async () => {
@@ -286,8 +315,8 @@ describe('the moderator console in real browsers against the real app', () => {
     });
     expect(refused).toEqual({ status: 403, body: { error: { code: 'forbidden', message: expect.any(String) } } });
 
-    // The admin reads who did what.
-    const admin = await consolePage(await consoleBrowser.browser.newContext(), 'adm.x');
+    // The admin (signed in since flow A) reads who did what.
+    const admin = page('adm.x');
     await admin.click('#nav-audit');
     await waitForView(admin, 'audit');
     await admin.waitForSelector('#audit .audit-entry[data-action="escalate_confirm"]');
@@ -303,6 +332,8 @@ describe('the moderator console in real browsers against the real app', () => {
       ['image', 'mod.a', items.photo],
       ['reveal', 'mod.a', items.photo],
       ['ban', 'mod.a', items.photo],
+      ['claim', 'adm.x', items.photo],
+      ['ban_lift', 'adm.x', hashAddress(ADDRESS.photo, secret)],
       ['claim', 'mod.a', items.pattern],
       ['dismiss', 'mod.a', items.pattern],
       ['escalate_request', 'mod.a', items.report],

@@ -39,9 +39,10 @@ describe('BanStore', () => {
     expect(banMessage(permanent)).not.toContain('spam bot');
     expect(await bans.get(IP_HASH, now + 1)).toEqual(permanent);
 
-    expect(await bans.lift(IP_HASH)).toBe(true);
-    expect(await bans.get(IP_HASH, now + 1)).toBeNull();
-    expect(await bans.lift(IP_HASH)).toBe(false);
+    expect(await bans.lift(IP_HASH, 'adm.x', now + 5)).toBe(true);
+    expect(await bans.get(IP_HASH, now + 6)).toBeNull();
+    expect(await bans.lift(IP_HASH, 'adm.x', now + 6)).toBe(false);
+    expect(await bans.history(IP_HASH, now + 6)).toEqual([{ ...permanent, liftedAt: now + 5, liftedBy: 'adm.x' }]);
     await bans.ban(IP_HASH, { reason: 'confident_minor', days: 1, evidenceId: 'ev-2' }, now + 10);
     const history = await bans.history(IP_HASH, now + 20);
     expect(history.map((ban) => [ban.reason, ban.by])).toEqual([['moderator', 'alice'], ['confident_minor', 'automatic']]);

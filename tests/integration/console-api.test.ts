@@ -283,7 +283,7 @@ describe('console API', () => {
       expect(detail.history).toEqual({
         evidence: [{ id: earlier.id, reason: 'nudity', capturedAt: earlier.capturedAt, status: 'ban_evidence' }],
         reports: [{ referenceId: report.referenceId, reason: 'minor', createdAt: clock - DAY }],
-        bans: [{ referenceId: ban.referenceId, reason: 'moderator', createdAt: clock - DAY, expiresAt: ban.expiresAt, by: 'bob' }],
+        bans: [{ referenceId: ban.referenceId, reason: 'moderator', createdAt: clock - DAY, expiresAt: ban.expiresAt, by: 'bob', liftedAt: null }],
       });
 
       const entries = await auditEntries();

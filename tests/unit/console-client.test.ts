@@ -17,6 +17,7 @@ import {
   auditDetailText,
   BAN_DURATIONS,
   banDays,
+  banInForce,
   banResultText,
   checkBanReason,
   claimRenewDelayMs,
@@ -162,6 +163,23 @@ describe('ban form', () => {
   it('describes the ban it made', () => {
     expect(banResultText('B-1', null)).toMatch(/^Banned permanently \(reference B-1\)/);
     expect(banResultText('B-2', new Date(2026, 4, 8, 12, 0).getTime())).toMatch(/^Banned until 2026-05-08 12:00 \(reference B-2\)/);
+  });
+});
+
+describe('banInForce', () => {
+  const ban = (referenceId: string, expiresAt: number | null, liftedAt: number | null = null) => ({ referenceId, expiresAt, liftedAt });
+
+  it.each([
+    ['no bans', [], null],
+    ['one ended', [ban('A', NOW - 1)], null],
+    ['one ending right now', [ban('A', NOW)], null],
+    ['one in force', [ban('A', NOW + DAY)], 'A'],
+    ['a permanent one', [ban('A', NOW - DAY), ban('B', null)], 'B'],
+    ['the one ending last', [ban('A', NOW + 7 * DAY), ban('B', NOW + DAY)], 'A'],
+    ['one lifted', [ban('A', NOW + DAY, NOW - 1)], null],
+    ['a later one after a lift', [ban('A', NOW + DAY, NOW - 1), ban('B', NOW + 2 * DAY)], 'B'],
+  ])('%s', (_case, bans, expected) => {
+    expect(banInForce(bans, NOW)?.referenceId ?? null).toBe(expected);
   });
 });
 
@@ -430,6 +448,23 @@ describe('ConsoleApi over HTTP', () => {
     expect(confirmed.status).toBe(200);
     expect(confirmed.result.export).toEqual(exported);
     expect(requests[1]).toMatchObject({ csrf: 'tok-2', body: JSON.stringify({ note: 'first' }) });
+  });
+
+  it('lifts a ban with DELETE and the CSRF token; 404 when none is in force', async () => {
+    const hash = 'ab'.repeat(32);
+    const { api, requests } = await serve([
+      { status: 200, body: { name: 'ben', role: 'admin', csrfToken: 'tok-3' } },
+      { status: 204 },
+      { status: 404, body: { error: { code: 'not_found', message: 'no ban is in force for this address hash' } } },
+    ]);
+    await api.me();
+    await api.liftBan(hash);
+    const error = await api.liftBan(hash).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 404, code: 'not_found' });
+    expect(requests.slice(1).map((r) => [r.method, r.url, r.csrf])).toEqual([
+      ['DELETE', `/console/api/bans/${hash}`, 'tok-3'],
+      ['DELETE', `/console/api/bans/${hash}`, 'tok-3'],
+    ]);
   });
 
   it('reports a server that cannot be reached as a NetworkError', async () => {

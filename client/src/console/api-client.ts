@@ -24,7 +24,7 @@ export interface EscalateOutcome {
   readonly result: EscalateResult;
 }
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'DELETE';
 
 /**
  * The console's JSON API (docs/console-api.md). The session cookie travels by itself; the CSRF
@@ -104,6 +104,11 @@ export class ConsoleApi {
     if (response.status === 202) return { status: 202, result };
     if (result.export === undefined) throw new ContractError(path, 'confirmed escalation without export');
     return { status: 200, result };
+  }
+
+  /** Lifts the ban in force on an address hash (admins; audited). 404 `not_found`: none is in force. */
+  async liftBan(ipHash: string): Promise<void> {
+    await this.#send('DELETE', `/bans/${encodeURIComponent(ipHash)}`);
   }
 
   audit(limit = 100, before?: string): Promise<AuditPage> {

@@ -65,6 +65,7 @@ export const historySchema = z.object({
       createdAt: timestamp,
       expiresAt: timestamp.nullable(),
       by: z.string(),
+      liftedAt: timestamp.nullable().optional(),
     }),
   ),
 });

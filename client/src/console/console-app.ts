@@ -1,9 +1,9 @@
 import type { ConsoleApi } from './api-client.js';
 import { ApiError, NetworkError, SESSION_ENDED, claimedText, describeApiError, isApiError, isSessionEnded } from './api-error.js';
-import type { Me, QueueItem } from './api-types.js';
+import type { ItemDetail, Me, QueueItem } from './api-types.js';
 import type { AuditView } from './audit-view.js';
 import type { EvidenceImage } from './evidence-image.js';
-import { banResultText, escalationState, exportFilename } from './format.js';
+import { banInForce, banResultText, escalationState, exportFilename } from './format.js';
 import type { Credentials, LoginView } from './login-view.js';
 import type { ItemDialogs } from './item-dialogs.js';
 import type { ItemView } from './item-view.js';
@@ -42,6 +42,10 @@ export class ConsoleApp {
   /** The visit whose queue request is in flight, if any. */
   #queueLoading: number | undefined;
   #lastItemId: string | undefined;
+  /**
+   * Reference ids of bans this page lifted or found not in force: the history still shows a lifted
+   * ban with its original end, so only this tells the console not to offer lifting it again.
+   */
 
   constructor(parts: ConsoleParts) {
     this.#p = parts;
@@ -172,12 +176,12 @@ export class ConsoleApp {
     this.#open = open;
     this.#enter('item');
     this.#p.item.reset(item.id);
-    this.#p.item.render(open.detail, me.name, Date.now());
+    this.#renderItem(open, me);
     this.#p.item.focusTitle();
     void this.#loadImage(open);
   }
 
-  /** Ban / dismiss / escalate, called by the dialogs: null closes the dialog, text stays in it. */
+  /** Ban / dismiss / escalate / lift, called by the dialogs: null closes the dialog, text stays in it. */
   readonly actions = {
     dismiss: () =>
       this.#act(async (open) => {
@@ -197,7 +201,6 @@ export class ConsoleApp {
     escalate: (note: string) =>
       this.#act(async (open) => {
         const outcome = await this.#p.api.escalate(open.id, note);
-        const me = this.#me?.name ?? '';
         if (outcome.status === 202) {
           // The request released our claim so that a second moderator can take the item.
           await this.#dropItem()?.close({ release: false });
@@ -205,11 +208,33 @@ export class ConsoleApp {
           return;
         }
         open.update({ escalation: outcome.result.escalation, legalHold: true });
-        this.#p.item.render(open.detail, me, Date.now());
+        if (this.#me !== null) this.#renderItem(open, this.#me);
         this.#p.item.offerExport(JSON.stringify(outcome.result.export, null, 2), exportFilename(open.id));
         this.#p.item.setMessage('Escalation confirmed. Under legal hold; the incident package is ready to download.');
       }),
+    liftBan: () =>
+      this.#act(async (open) => {
+        const ban = this.#liftableBan(open);
+        if (ban === null) return;
+        let said: string;
+        try {
+          await this.#p.api.liftBan(open.detail.ipHash);
+          said = `Ban ${ban.referenceId} lifted.`;
+        } catch (error) {
+          if (!(error instanceof ApiError && error.status === 404)) throw error;
+          said = 'There is no ban in force for this address.';
+        }
+        await this.#reloadItem(open, said);
+      }),
   };
+
+  /** Admins only, and only while a ban of the item's address hash is in force. */
+  openLiftBan(): void {
+    const open = this.#open;
+    if (open === null || this.#p.item.liftBan.disabled) return;
+    const ban = this.#liftableBan(open);
+    if (ban !== null) this.#p.dialogs.openLift(ban.referenceId);
+  }
 
   openEscalate(): void {
     const open = this.#open;
@@ -240,6 +265,31 @@ export class ConsoleApp {
       }
       this.#p.item.setMessage(describeApiError(error), 'error');
       return null;
+    }
+  }
+
+  #liftableBan(open: OpenItem): ItemDetail['history']['bans'][number] | null {
+    if (this.#me?.role !== 'admin') return null;
+    return banInForce(open.detail.history.bans, Date.now());
+  }
+
+  #renderItem(open: OpenItem, me: Me): void {
+    this.#p.item.render(open.detail, me.name, Date.now());
+    this.#p.item.showLiftBan(this.#liftableBan(open) !== null);
+  }
+
+  /** Says what happened, then reads the item again so its history shows the change. */
+  async #reloadItem(open: OpenItem, said: string): Promise<void> {
+    if (this.#me !== null) this.#renderItem(open, this.#me);
+    this.#p.item.setMessage(said);
+    try {
+      const fresh = await this.#p.api.item(open.id);
+      if (this.#open !== open || this.#me === null) return;
+      // The claim fields stay ours: renewal keeps them, the read may be older.
+      open.update({ ...fresh, claimedBy: open.detail.claimedBy, claimExpiresAt: open.detail.claimExpiresAt });
+      this.#renderItem(open, this.#me);
+    } catch (error) {
+      if (this.#open === open) this.#failed(error, (text) => this.#p.item.setMessage(`${said} The item could not be read again: ${text}`, 'error'));
     }
   }
 

@@ -14,7 +14,7 @@ export class FormDialog {
   readonly #error: HTMLElement;
   #busy = false;
 
-  constructor(prefix: 'dismiss' | 'ban' | 'escalate', submit: DialogSubmit) {
+  constructor(prefix: 'dismiss' | 'ban' | 'escalate' | 'lift', submit: DialogSubmit) {
     this.#dialog = byId(`${prefix}-dialog`, HTMLDialogElement);
     this.#form = byId(`${prefix}-form`, HTMLFormElement);
     this.#confirm = byId(`${prefix}-confirm`, HTMLButtonElement);

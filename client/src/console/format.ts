@@ -108,6 +108,20 @@ export function banDays(value: string): number | null | undefined {
 
 export const BAN_REASON_MAX = 200;
 
+/**
+ * The ban of a history still in force at `now` (the one ending last; a null end is permanent), or
+ * null. A lifted ban keeps its end in the history, with `liftedAt` set.
+ */
+export function banInForce<T extends { expiresAt: number | null; liftedAt?: number | null | undefined }>(bans: readonly T[], now: number): T | null {
+  let found: T | null = null;
+  for (const ban of bans) {
+    const end = ban.expiresAt ?? Infinity;
+    if (end <= now || (ban.liftedAt ?? null) !== null) continue;
+    if (found === null || end >= (found.expiresAt ?? Infinity)) found = ban;
+  }
+  return found;
+}
+
 /** The trimmed ban reason, or an error sentence. */
 export function checkBanReason(text: string): { ok: true; reason: string } | { ok: false; error: string } {
   const reason = text.trim();

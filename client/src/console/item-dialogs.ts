@@ -6,18 +6,24 @@ export interface ItemActions {
   dismiss(): Promise<string | null>;
   ban(days: number | null, reason: string): Promise<string | null>;
   escalate(note: string): Promise<string | null>;
+  liftBan(): Promise<string | null>;
 }
 
-/** The three confirmations of the item view: dismiss, ban (duration and reason), escalate (note). */
+/**
+ * The confirmations of the item view: dismiss, ban (duration and reason), escalate (note), and
+ * lifting the ban in force on the item's address hash (admins).
+ */
 export class ItemDialogs {
   readonly #dismiss: FormDialog;
   readonly #ban: FormDialog;
   readonly #escalate: FormDialog;
+  readonly #lift: FormDialog;
   readonly #banDays = byId('ban-days', HTMLSelectElement);
   readonly #banReason = byId('ban-reason', HTMLTextAreaElement);
   readonly #note = byId('escalate-note', HTMLTextAreaElement);
   readonly #escalateTitle = byId('escalate-title', HTMLElement);
   readonly #escalateExplain = byId('escalate-explain', HTMLElement);
+  readonly #liftExplain = byId('lift-explain', HTMLElement);
 
   constructor(actions: ItemActions) {
     this.#banDays.replaceChildren(
@@ -39,10 +45,11 @@ export class ItemDialogs {
       return actions.ban(days, reason.reason);
     });
     this.#escalate = new FormDialog('escalate', () => actions.escalate(this.#note.value.trim()));
+    this.#lift = new FormDialog('lift', () => actions.liftBan());
   }
 
   get anyOpen(): boolean {
-    return this.#dismiss.isOpen || this.#ban.isOpen || this.#escalate.isOpen;
+    return this.#dismiss.isOpen || this.#ban.isOpen || this.#escalate.isOpen || this.#lift.isOpen;
   }
 
   openDismiss(): void {
@@ -66,9 +73,15 @@ export class ItemDialogs {
     this.#escalate.open(this.#note);
   }
 
+  openLift(referenceId: string): void {
+    this.#liftExplain.textContent = `Ban ${referenceId} ends now: the address can use Veil again at once. Recorded in the audit log.`;
+    this.#lift.open(this.#lift.confirmButton);
+  }
+
   closeAll(): void {
     this.#dismiss.close();
     this.#ban.close();
     this.#escalate.close();
+    this.#lift.close();
   }
 }

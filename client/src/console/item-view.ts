@@ -18,6 +18,8 @@ export class ItemView {
   readonly ban = byId('item-ban', HTMLButtonElement);
   readonly escalate = byId('item-escalate', HTMLButtonElement);
   readonly release = byId('item-release', HTMLButtonElement);
+  /** Shown to admins while a ban of the history is in force (showLiftBan). */
+  readonly liftBan = byId('lift-ban', HTMLButtonElement);
   readonly #title = byId('item-title', HTMLElement);
   readonly #badges = byId('item-badges', HTMLElement);
   readonly #message = byId('item-message', HTMLElement);
@@ -50,6 +52,7 @@ export class ItemView {
     this.#fields.hash.removeAttribute('title');
     this.setMessage('');
     this.clearExport();
+    this.showLiftBan(false);
     this.setActionsEnabled(false);
   }
 
@@ -92,7 +95,11 @@ export class ItemView {
   }
 
   setActionsEnabled(enabled: boolean): void {
-    for (const button of [this.dismiss, this.ban, this.escalate]) button.disabled = !enabled;
+    for (const button of [this.dismiss, this.ban, this.escalate, this.liftBan]) button.disabled = !enabled;
+  }
+
+  showLiftBan(shown: boolean): void {
+    setShown(this.liftBan, shown);
   }
 
   /** Offers the incident package as a download (the blob URL lives until the item is left). */
@@ -128,7 +135,8 @@ export class ItemView {
       f.bans,
       history.bans.map((b) => {
         const until = b.expiresAt === null ? 'permanent' : `until ${absoluteTime(b.expiresAt)}`;
-        return historyLine(`${b.reason}, ${until}, by ${b.by} (${b.referenceId})`, b.createdAt, now);
+        const lifted = b.liftedAt ? `, lifted ${absoluteTime(b.liftedAt)}` : '';
+        return historyLine(`${b.reason}, ${until}, by ${b.by}${lifted} (${b.referenceId})`, b.createdAt, now);
       }),
       'No bans.',
     );

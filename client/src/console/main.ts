@@ -21,6 +21,8 @@
  *                               #ban-confirm, #ban-cancel, #ban-error
  *              #item-escalate (e) -> #escalate-dialog, #escalate-note, #escalate-confirm,
  *                               #escalate-cancel, #escalate-error
+ *              #lift-ban (admins, while a ban of the history is in force) -> #lift-dialog,
+ *                               #lift-confirm, #lift-cancel, #lift-error
  *              #item-export (download link of the incident package, after a confirmed escalation)
  *              #item-release (Esc): releases the claim, back to the queue
  *   Audit      #audit, #audit-newest, #audit-older, #audit-message,
@@ -50,6 +52,7 @@ function main(): void {
     dismiss: () => app.actions.dismiss(),
     ban: (days, reason) => app.actions.ban(days, reason),
     escalate: (note) => app.actions.escalate(note),
+    liftBan: () => app.actions.liftBan(),
   });
   const image = new EvidenceImage();
   const app: ConsoleApp = new ConsoleApp({ api: new ConsoleApi(), shell, login, queue, item, image, dialogs, audit });
@@ -62,6 +65,7 @@ function main(): void {
   item.ban.addEventListener('click', () => app.run('item-ban'));
   item.escalate.addEventListener('click', () => app.run('item-escalate'));
   item.release.addEventListener('click', () => app.run('item-release'));
+  item.liftBan.addEventListener('click', () => app.openLiftBan());
   audit.newest.addEventListener('click', () => void app.loadAudit(false));
   audit.older.addEventListener('click', () => void app.loadAudit(true));
 
