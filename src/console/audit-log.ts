@@ -17,7 +17,12 @@ export type AuditAction =
   | 'escalate_request'
   | 'escalate_confirm'
   | 'ban_lift'
-  | 'audit_read';
+  | 'audit_read'
+  /** Account administration with the console-user command (actor `console-user`). */
+  | 'account_add'
+  | 'account_remove'
+  | 'account_reset_totp'
+  | 'account_passwd';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'login',
@@ -33,6 +38,10 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'escalate_confirm',
   'ban_lift',
   'audit_read',
+  'account_add',
+  'account_remove',
+  'account_reset_totp',
+  'account_passwd',
 ];
 
 /** Scalar details only: an audit entry never carries an image, a buffer or a nested document. */

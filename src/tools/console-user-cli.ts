@@ -17,6 +17,7 @@ import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { AccountStore, AccountError, type ConsoleRole, type TotpEnrolment } from '../console/accounts/account-store.js';
 import { SessionStore } from '../console/accounts/session-store.js';
+import { AuditLog } from '../console/audit-log.js';
 import { loadConfig } from '../config/load.js';
 import { setLogLevel } from '../logging/logger.js';
 import { openRedis } from '../store/redis.js';
@@ -38,6 +39,8 @@ export interface ConsoleUserIo extends CliOutput {
 export interface ConsoleUserStores {
   accounts: AccountStore;
   sessions: SessionStore;
+  /** Account changes are audited like console actions, with the actor `console-user`. */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,7 @@ export async function openConsoleStores(config = loadConfig()): Promise<ConsoleU
   return {
     accounts: new AccountStore({ redis: handle.redis }),
     sessions: new SessionStore({ redis: handle.redis }),
+    audit: new AuditLog(handle.redis, { retentionDays: config.auditRetentionDays }),
     close: () => handle.close(),
   };
 }
@@ -107,10 +111,13 @@ function printEnrolment(output: CliOutput, name: string, enrolment: TotpEnrolmen
 }
 
 async function execute(command: Command, stores: ConsoleUserStores, password: string | undefined, output: CliOutput): Promise<number> {
-  const { accounts, sessions } = stores;
+  const { accounts, sessions, audit } = stores;
+  const record = (action: 'account_add' | 'account_remove' | 'account_reset_totp' | 'account_passwd', detail = {}): Promise<void> =>
+    audit.append({ actor: CLI_ACTOR, action, target: command.kind === 'list' ? undefined : command.name, detail });
   switch (command.kind) {
     case 'add': {
       const enrolment = await accounts.create({ name: command.name, role: command.role, password: password as string });
+      await record('account_add', { role: command.role });
       output.err(`console-user: account ${command.name} (${command.role}) created`);
       printEnrolment(output, command.name, enrolment);
       return 0;
@@ -124,12 +131,14 @@ async function execute(command: Command, stores: ConsoleUserStores, password: st
         return 1;
       }
       const ended = await sessions.deleteAllFor(command.name);
+      await record('account_remove');
       output.err(`console-user: account ${command.name} removed, ${ended} session(s) ended`);
       return 0;
     }
     case 'reset-totp': {
       const enrolment = await accounts.resetTotp(command.name);
       const ended = await sessions.deleteAllFor(command.name);
+      await record('account_reset_totp');
       output.err(`console-user: new second factor for ${command.name}, ${ended} session(s) ended`);
       printEnrolment(output, command.name, enrolment);
       return 0;
@@ -137,6 +146,7 @@ async function execute(command: Command, stores: ConsoleUserStores, password: st
     case 'passwd': {
       await accounts.setPassword(command.name, password as string);
       const ended = await sessions.deleteAllFor(command.name);
+      await record('account_passwd');
       output.err(`console-user: password of ${command.name} changed, ${ended} session(s) ended`);
       return 0;
     }
@@ -144,6 +154,9 @@ async function execute(command: Command, stores: ConsoleUserStores, password: st
       return assertUnreachable(command);
   }
 }
+
+/** Who the audit log names for account changes made with this command (it has no session). */
+const CLI_ACTOR = 'console-user';
 
 function assertUnreachable(value: never): never {
   throw new Error(`unhandled command ${JSON.stringify(value)}`);

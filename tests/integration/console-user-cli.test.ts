@@ -5,6 +5,7 @@ import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/console/accounts/account-store.js';
 import { SessionStore } from '../../src/console/accounts/session-store.js';
+import { AuditLog } from '../../src/console/audit-log.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openConsoleStores, parseConsoleUserArgs, runConsoleUserCli, type ConsoleUserStores } from '../../src/tools/console-user-cli.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -34,6 +35,7 @@ describe('console-user CLI', () => {
     stores = {
       accounts: new AccountStore({ redis: redis.redis }),
       sessions: new SessionStore({ redis: redis.redis }),
+      audit: new AuditLog(redis.redis, { retentionDays: 365 }),
       close: async () => void closes++,
     };
   });
@@ -60,6 +62,13 @@ describe('console-user CLI', () => {
       ['mona', 'moderator'],
     ]);
     expect(closes).toBe(3);
+    // Account changes are in the console's audit log; listing is not a change.
+    const audited = await stores.audit.read({ limit: 10 });
+    expect(audited.map((entry) => [entry.actor, entry.action, entry.target, entry.detail])).toEqual([
+      ['console-user', 'account_add', 'ada', { role: 'admin' }],
+      ['console-user', 'account_add', 'mona', { role: 'moderator' }],
+    ]);
+    expect(JSON.stringify(audited)).not.toContain(PASSWORD);
   });
 
   it('refuses a taken name, a short password and a missing password with exit code 1', async () => {

@@ -117,6 +117,10 @@ export const AUDIT_ACTIONS = [
   'escalate_confirm',
   'ban_lift',
   'audit_read',
+  'account_add',
+  'account_remove',
+  'account_reset_totp',
+  'account_passwd',
 ] as const;
 
 export const auditEntrySchema = z.object({
