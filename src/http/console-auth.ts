@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { AccountStore, ACCOUNT_NAME_PATTERN, MAX_PASSWORD_LENGTH } from '../console/accounts/account-store.js';
+import { totpKey } from '../console/accounts/totp-secret-box.js';
 import { SessionStore } from '../console/accounts/session-store.js';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
@@ -102,7 +103,12 @@ function sameSecret(a: string, b: string): boolean {
  */
 export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   const now = options.now ?? Date.now;
-  const accounts = new AccountStore({ redis: options.redis, maxFailures: options.maxFailures, lockoutMinutes: options.lockoutMinutes });
+  const accounts = new AccountStore({
+    redis: options.redis,
+    maxFailures: options.maxFailures,
+    lockoutMinutes: options.lockoutMinutes,
+    secretKey: totpKey(options.ipHashSecret),
+  });
   const sessions = new SessionStore({ redis: options.redis, idleMinutes: options.idleMinutes, maxSessionHours: options.maxSessionHours });
   const cookieName = options.secure ? '__Host-veil_console' : 'veil_console';
   const cookieAttributes = `Path=/; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;

@@ -17,7 +17,9 @@ import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { AccountStore, AccountError, type ConsoleRole, type TotpEnrolment } from '../console/accounts/account-store.js';
 import { SessionStore } from '../console/accounts/session-store.js';
+import { totpKey } from '../console/accounts/totp-secret-box.js';
 import { AuditLog } from '../console/audit-log.js';
+import { addressHashSecret } from '../edge/secret.js';
 import { loadConfig } from '../config/load.js';
 import { setLogLevel } from '../logging/logger.js';
 import { openRedis } from '../store/redis.js';
@@ -97,7 +99,7 @@ export async function openConsoleStores(config = loadConfig()): Promise<ConsoleU
     throw error;
   }
   return {
-    accounts: new AccountStore({ redis: handle.redis }),
+    accounts: new AccountStore({ redis: handle.redis, secretKey: totpKey(addressHashSecret(config.ipHashSecret, config.dataDir)) }),
     sessions: new SessionStore({ redis: handle.redis }),
     audit: new AuditLog(handle.redis, { retentionDays: config.auditRetentionDays }),
     close: () => handle.close(),

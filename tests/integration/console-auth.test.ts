@@ -6,6 +6,7 @@ import express from 'express';
 import { generate } from 'otplib';
 import type { Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { totpKey } from '../../src/console/accounts/totp-secret-box.js';
 import { AccountError, AccountStore } from '../../src/console/accounts/account-store.js';
 import { createConsoleAuth, type ConsoleAuth, type ConsoleAuthOptions, type ConsoleModerator } from '../../src/http/console-auth.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -422,6 +423,23 @@ describe('console auth', () => {
           expect(value).not.toContain(ADMIN_PASSWORD);
         }
       }
+    });
+
+    it('keeps TOTP secrets sealed: Redis holds neither the secret nor anything a store without the key can use', async () => {
+      await serve();
+      const fields = await redis.redis.hgetall('veil:console:account:mona');
+      expect(fields.totpSecret).toMatch(/^v1\./);
+      expect(JSON.stringify(await redis.redis.hgetall('veil:console:account:mona'))).not.toContain(secrets.mona);
+      // The app's store opens it; a store without the key (a copy of Redis alone) cannot.
+      const at = Date.now() + 90_000; // a time step no other test used
+      const code = await generate({ secret: secrets.mona as string, epoch: Math.floor(at / 1000) });
+      expect(await new AccountStore({ redis: redis.redis }).verifyLogin('mona', PASSWORD, code, at)).toEqual({ ok: false, reason: 'bad_credentials' });
+      const other = new AccountStore({ redis: redis.redis, secretKey: totpKey('test-ip-hash-secret') });
+      expect((await other.verifyLogin('mona', PASSWORD, code, at)).ok).toBe(true);
+      // Sealed for one account, useless for another (the name is bound in).
+      await redis.redis.hset('veil:console:account:ada', 'totpSecret', fields.totpSecret ?? '');
+      const adaCode = await generate({ secret: secrets.mona as string, epoch: Math.floor(at / 1000) + 30 });
+      expect(await other.verifyLogin('ada', ADMIN_PASSWORD, adaCode, at + 30_000)).toEqual({ ok: false, reason: 'bad_credentials' });
     });
 
     it('refuses a taken name, a bad name, a bad role and a short password', async () => {

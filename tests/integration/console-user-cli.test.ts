@@ -132,7 +132,7 @@ describe('console-user CLI: connecting like the server', () => {
   it('uses VEIL_REDIS_URL, including a unix socket path', async () => {
     const server = await startTestRedis();
     servers.push(server);
-    const config = loadConfig({ VEIL_REDIS_URL: server.server.socketPath });
+    const config = loadConfig({ VEIL_REDIS_URL: server.server.socketPath, VEIL_DATA_DIR: server.dir });
     const opened = await openConsoleStores(config);
     try {
       await opened.accounts.create({ name: 'mona', role: 'moderator', password: PASSWORD });

@@ -3,6 +3,7 @@ import { argon2id, hash as argonHash, needsRehash, verify as argonVerify } from 
 import type { Redis } from 'ioredis';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import { logger } from '../../logging/logger.js';
+import { openTotpSecret, sealTotpSecret } from './totp-secret-box.js';
 
 const log = logger('console-accounts');
 
@@ -39,6 +40,8 @@ export interface AccountStoreOptions {
   failureWindowMinutes?: number;
   /** Issuer shown by authenticator apps. Default 'Veil console'. */
   issuer?: string;
+  /** Key that encrypts TOTP secrets at rest (`totpKey(ipHashSecret)`); without it they are stored plain. */
+  secretKey?: Buffer;
 }
 
 /** Why an account operation was refused; `code` is for callers (the CLI) to branch on. */
@@ -149,6 +152,7 @@ export class AccountStore {
   readonly #lockoutMs: number;
   readonly #windowMs: number;
   readonly #issuer: string;
+  readonly #secretKey: Buffer | undefined;
 
   constructor(options: AccountStoreOptions) {
     this.#redis = options.redis;
@@ -156,6 +160,7 @@ export class AccountStore {
     this.#lockoutMs = requirePositive('lockoutMinutes', options.lockoutMinutes ?? 15) * 60_000;
     this.#windowMs = requirePositive('failureWindowMinutes', options.failureWindowMinutes ?? 15) * 60_000;
     this.#issuer = options.issuer ?? 'Veil console';
+    this.#secretKey = options.secretKey;
     if (needsRehash(DUMMY_HASH, ARGON2_OPTIONS)) throw new Error('DUMMY_HASH does not use ARGON2_OPTIONS: regenerate it');
   }
 
@@ -166,7 +171,7 @@ export class AccountStore {
     if (!ROLES.includes(input.role)) throw new TypeError(`role must be one of ${ROLES.join(', ')}`);
     const passwordHash = await argonHash(input.password, ARGON2_OPTIONS);
     const enrolment = this.#enrolment(input.name);
-    const fields = ['name', input.name, 'role', input.role, 'passwordHash', passwordHash, 'totpSecret', enrolment.totpSecret, 'createdAt', String(now)];
+    const fields = ['name', input.name, 'role', input.role, 'passwordHash', passwordHash, 'totpSecret', this.#stored(input.name, enrolment.totpSecret), 'createdAt', String(now)];
     const created = await this.#redis.eval(CREATE_SCRIPT, 2, accountKey(input.name), INDEX_KEY, ...fields, input.name);
     if (created !== 1) throw new AccountError('exists', `account ${input.name} already exists`);
     log.info({ name: input.name, role: input.role }, 'create() | account created');
@@ -198,7 +203,7 @@ export class AccountStore {
   async resetTotp(name: string): Promise<TotpEnrolment> {
     requireName(name);
     const enrolment = this.#enrolment(name);
-    await this.#update(name, ['totpSecret', enrolment.totpSecret, 'totpLastStep', '-1']);
+    await this.#update(name, ['totpSecret', this.#stored(name, enrolment.totpSecret), 'totpLastStep', '-1']);
     log.info({ name }, 'resetTotp() | second factor replaced');
     return enrolment;
   }
@@ -249,7 +254,7 @@ export class AccountStore {
 
   /** The TOTP time step `code` matches at `now` (±1 step), or null. */
   async #totpStep(fields: Record<string, string>, code: string, now: number): Promise<number | null> {
-    const secret = fields.totpSecret;
+    const secret = fields.totpSecret === undefined || fields.name === undefined ? undefined : (openTotpSecret(this.#secretKey, fields.name, fields.totpSecret) ?? undefined);
     if (secret === undefined || typeof code !== 'string' || !/^\d{6}$/.test(code)) return null;
     try {
       const result = await verifyTotp({
@@ -264,6 +269,11 @@ export class AccountStore {
     } catch {
       return null;
     }
+  }
+
+  /** How a TOTP secret is kept in Redis: sealed when the store has a key. */
+  #stored(name: string, secret: string): string {
+    return this.#secretKey ? sealTotpSecret(this.#secretKey, name, secret) : secret;
   }
 
   #enrolment(name: string): TotpEnrolment {
