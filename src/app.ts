@@ -5,13 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BanStore } from './bans/ban-store.js';
 import { AuditLog } from './console/audit-log.js';
-import { ClaimStore } from './console/claims.js';
-import { EscalationStore } from './console/escalations.js';
 import type { Config } from './config/schema.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
-import { createConsoleApi } from './http/console-api.js';
-import { createConsoleAuth } from './http/console-auth.js';
 import { consoleRoutes } from './http/console-routes.js';
 import { listen } from './http/listen.js';
 import { createPrivacyApi } from './http/privacy-api.js';
@@ -122,28 +118,6 @@ export class App {
       });
       cleanups.push(() => lobby.close());
       const audit = new AuditLog(redis.redis, { retentionDays: config.auditRetentionDays });
-      const consoleAuth = createConsoleAuth({
-        redis: redis.redis,
-        secure: Boolean(config.tlsCertFile && config.tlsKeyFile),
-        idleMinutes: config.consoleIdleMinutes,
-        maxSessionHours: config.consoleMaxSessionHours,
-        maxFailures: config.consoleMaxLoginFailures,
-        lockoutMinutes: config.consoleLockoutMinutes,
-        trustedProxies: config.trustedProxies,
-        ipHashSecret,
-        audit: (entry) => audit.append(entry),
-      });
-      const consoleApi = createConsoleApi({
-        evidence,
-        bans,
-        reports,
-        audit,
-        claims: new ClaimStore(redis.redis, { leaseMinutes: config.consoleClaimLeaseMinutes }),
-        escalations: new EscalationStore(redis.redis),
-        auth: consoleAuth,
-        deviceHashSecret: ipHashSecret,
-        banEvidenceDays: config.banEvidenceDays,
-      });
       const privacyLog = new PrivacyLog({ redis: redis.redis, requesterKey: privacyLogKey(ipHashSecret), retentionDays: config.privacyLogRetentionDays });
       const privacyApi = createPrivacyApi({
         service: new PrivacyService({ evidence, reports, bans, log: privacyLog }),
@@ -168,7 +142,7 @@ export class App {
             moderation: moderationHealth ?? { status: 'off' },
           };
         },
-        consoleApi: consoleRoutes({ auth: consoleAuth, api: consoleApi }),
+        consoleApi: consoleRoutes({ config, redis: redis.redis, evidence, bans, reports, audit, ipHashSecret }),
         privacyApi,
       });
       const { server, secure } = await listen(http, {
