@@ -37,6 +37,7 @@ export class App {
   readonly pool: WorkerPool;
   readonly redis: RedisHandle;
   readonly evidence: EvidenceStore;
+  readonly reports: ReportStore;
   readonly bans: BanStore;
   readonly audit: AuditLog;
   /** Null when moderation is turned off in the configuration. */
@@ -71,6 +72,7 @@ export class App {
     this.pool = parts.pool;
     this.redis = parts.redis;
     this.evidence = parts.evidence;
+    this.reports = parts.reports;
     this.bans = parts.bans;
     this.audit = parts.audit;
     this.moderation = parts.moderation;

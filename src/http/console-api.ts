@@ -8,11 +8,13 @@ import type { ClaimHolder, ClaimStore } from '../console/claims.js';
 import { EscalationError, type Escalation, type EscalationStore } from '../console/escalations.js';
 import { buildExportPackage } from '../console/export-package.js';
 import { hashHistory, type History } from '../console/history.js';
+import { mergeByReviewOrder, reportQueueFields } from '../console/report-items.js';
 import { logger } from '../logging/logger.js';
 import { effectiveDeadline, isDue } from '../moderation/evidence-retention.js';
 import type { EvidenceStore } from '../moderation/evidence-store.js';
 import type { EvidenceDevice, EvidenceReason, EvidenceRecord } from '../moderation/evidence-types.js';
-import type { ReportStore } from '../reports/report-store.js';
+import type { ReportStore, StoredReport } from '../reports/report-store.js';
+import type { ChatMode, ReportReason } from '../protocol/messages.js';
 import { ApiRequestError, apiErrorHandler, evidenceIdParam, noStore, parseInput, wholeNumber } from './api-errors.js';
 
 const log = logger('console-api');
@@ -39,6 +41,8 @@ export interface ConsoleApiOptions {
 
 /** One entry of `GET /queue` (docs/console-api.md). `deleteAt` is the effective deadline (a hold included). */
 export interface QueueItem {
+  /** `evidence`: a flagged frame (with an image); `report`: a user report with no frame to show. */
+  kind: 'evidence' | 'report';
   id: string;
   reason: EvidenceReason;
   priority: number;
@@ -54,11 +58,14 @@ export interface QueueItem {
 /** `GET /items/:id`: the queue entry plus what a moderator needs to decide. */
 export interface ItemDetail extends QueueItem {
   ipHash: string;
-  device: EvidenceDevice;
+  /** Null for a report (nothing of the reported chatter's device is kept). */
+  device: EvidenceDevice | null;
   scores: Record<string, number>;
   modelVersions: Record<string, string>;
   sessionRef: string;
   history: History;
+  /** For a report: why and in which kind of chat the partner reported. */
+  report?: { reason: ReportReason; mode: ChatMode };
 }
 
 /** What requireRole() leaves in res.locals.moderator (only the fields this API reads). */
@@ -116,11 +123,24 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
   const admin = options.auth.requireRole('admin');
   const { csrf } = options.auth;
 
-  /** The item, or 404 (also for one past its deadline that the sweeper has not reached yet). */
-  const liveRecord = async (id: string, at: number): Promise<EvidenceRecord> => {
+  /** A queued user report without a frame (review items of kind `report`), or null. */
+  const queuedReport = async (id: string, at: number): Promise<StoredReport | null> => {
+    const report = await reports.get(id);
+    return report && report.deleteAt > at ? report : null;
+  };
+
+  /** The evidence item or the report with this id, or 404 (also past its deadline, before the sweeper came). */
+  const liveItem = async (id: string, at: number): Promise<{ kind: 'evidence'; record: EvidenceRecord } | { kind: 'report'; report: StoredReport }> => {
     const record = await evidence.get(id);
-    if (!record || isDue(record, at)) throw new ApiRequestError(404, 'not_found', `evidence ${id} does not exist`);
-    return record;
+    if (record && !isDue(record, at)) return { kind: 'evidence', record };
+    const report = await queuedReport(id, at);
+    if (report) return { kind: 'report', report };
+    throw new ApiRequestError(404, 'not_found', `item ${id} does not exist`);
+  };
+
+  /** 409 for actions that need an image (escalation) on a report. */
+  const noImage = (id: string): never => {
+    throw new ApiRequestError(409, 'not_applicable', `item ${id} is a user report without an image: there is nothing to escalate or reveal`);
   };
 
   /** 409 unless `name` holds the item's claim. */
@@ -133,24 +153,46 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
   const auditEntry = (actor: ConsoleActor, action: Parameters<AuditLog['append']>[0]['action'], target: string, detail: AuditDetail, at: number) =>
     audit.append({ actor: actor.name, action, target, detail }, at);
 
+  /** The first `count` evidence records in review order (the store pages by 500). */
+  const evidencePrefix = async (count: number): Promise<EvidenceRecord[]> => {
+    const records: EvidenceRecord[] = [];
+    while (records.length < count) {
+      const page = await evidence.list({ limit: Math.min(500, count - records.length), offset: records.length });
+      records.push(...page);
+      if (page.length === 0) break;
+    }
+    return records;
+  };
+
   const router = express.Router();
   router.use(noStore);
 
   router.get('/queue', moderator, csrf, async (req, res) => {
     const query = parseInput(queueQuery, req.query, 'queue query', 'limit 1..500, offset >= 0');
     const at = now();
-    const [records, total] = await Promise.all([evidence.list(query), evidence.count()]);
+    // Both queues are in review order: take enough of each to cover the page, merge, cut.
+    const need = query.offset + query.limit;
+    const [records, queuedReports, evidenceTotal, reportTotal] = await Promise.all([
+      evidencePrefix(need),
+      reports.reviewQueue({ limit: need }),
+      evidence.count(),
+      reports.reviewCount(),
+    ]);
     const live = records.filter((item) => !isDue(item, at));
-    const ids = live.map((item) => item.id);
+    const ids = [...live.map((item) => item.id), ...queuedReports.map((report) => report.referenceId)];
     const [holders, escalated] = await Promise.all([claims.holders(ids, at), escalations.getMany(ids)]);
-    res.json({ items: live.map((item) => queueItem(item, holders.get(item.id), escalated.get(item.id), at)), total });
+    const items = mergeByReviewOrder<QueueItem>(
+      live.map((item) => queueItem(item, holders.get(item.id), escalated.get(item.id), at)),
+      queuedReports.map((report) => reportQueueFields(report, holders.get(report.referenceId))),
+    ).slice(query.offset, need);
+    res.json({ items, total: evidenceTotal + reportTotal });
   });
 
   router.post('/items/:id/claim', moderator, csrf, async (req, res) => {
     const id = evidenceIdParam(req.params.id, res);
     const actor = actorOf(res);
     const at = now();
-    await liveRecord(id, at);
+    await liveItem(id, at);
     const claim = await claims.claim(id, actor.name, at);
     if (!claim.ok) throw new ApiRequestError(409, 'claimed', `the item is claimed by ${claim.claimedBy}`);
     // Renewals are not audited: the console renews while the item stays open.
@@ -172,8 +214,25 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const id = evidenceIdParam(req.params.id, res);
     const actor = actorOf(res);
     const at = now();
-    const item = await liveRecord(id, at);
+    const target = await liveItem(id, at);
     await auditEntry(actor, 'view', id, {}, at);
+    if (target.kind === 'report') {
+      const { report } = target;
+      const [holder, history] = await Promise.all([claims.holder(id, at), hashHistory({ evidence, reports, bans }, report.reportedHash, id, at)]);
+      const detail: ItemDetail = {
+        ...reportQueueFields(report, holder ?? undefined),
+        ipHash: report.reportedHash,
+        device: null,
+        scores: {},
+        modelVersions: {},
+        sessionRef: '',
+        history: { ...history, reports: history.reports.filter((other) => other.referenceId !== id) },
+        report: { reason: report.reason, mode: report.mode },
+      };
+      res.json(detail);
+      return;
+    }
+    const item = target.record;
     const [holder, escalation, history] = await Promise.all([
       claims.holder(id, at),
       escalations.get(id),
@@ -196,7 +255,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
   router.post('/items/:id/reveal', moderator, csrf, async (req, res) => {
     const id = evidenceIdParam(req.params.id, res);
     const at = now();
-    await liveRecord(id, at);
+    if ((await liveItem(id, at)).kind === 'report') noImage(id);
     await auditEntry(actorOf(res), 'reveal', id, {}, at);
     res.status(204).end();
   });
@@ -205,7 +264,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const id = evidenceIdParam(req.params.id, res);
     const actor = actorOf(res);
     const at = now();
-    await liveRecord(id, at);
+    if ((await liveItem(id, at)).kind === 'report') noImage(id);
     await auditEntry(actor, 'image', id, {}, at);
     const jpeg = await evidence.decrypt(id, at);
     // end() rather than send(): no ETag derived from the image bytes.
@@ -220,8 +279,16 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const id = evidenceIdParam(req.params.id, res);
     const actor = actorOf(res);
     const at = now();
-    const item = await liveRecord(id, at);
+    const target = await liveItem(id, at);
     await requireClaim(id, actor.name, at);
+    if (target.kind === 'report') {
+      await reports.delete(id);
+      await claims.clear(id);
+      await auditEntry(actor, 'dismiss', id, { reason: 'user_report', kind: 'report' }, at);
+      res.status(204).end();
+      return;
+    }
+    const item = target.record;
     if (item.legalHold && item.legalHold.until > at) throw new ApiRequestError(409, 'legal_hold', `evidence ${id} is under legal hold`);
     const escalation = await escalations.get(id);
     if (escalation !== null && escalation.confirmedBy === null) {
@@ -240,8 +307,18 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const body = parseInput(banBody, req.body ?? {}, 'ban', '{ days: 1..3650 or null (permanent), reason: 1..200 characters }');
     const actor = actorOf(res);
     const at = now();
-    const item = await liveRecord(id, at);
+    const target = await liveItem(id, at);
     await requireClaim(id, actor.name, at);
+    if (target.kind === 'report') {
+      const { reportedHash } = target.report;
+      const ban = await bans.ban(reportedHash, { reason: 'moderator', days: body.days, evidenceId: null, by: actor.name, note: body.reason }, at);
+      await reports.markReviewed(id);
+      await claims.release(id, actor.name);
+      await auditEntry(actor, 'ban', id, { referenceId: ban.referenceId, ipHash: reportedHash, days: body.days, reason: body.reason, kind: 'report' }, at);
+      res.json({ referenceId: ban.referenceId, expiresAt: ban.expiresAt });
+      return;
+    }
+    const item = target.record;
     const ban = await bans.ban(
       item.ipHash,
       {
@@ -267,7 +344,9 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const { note } = parseInput(escalateBody, req.body ?? {}, 'escalation', '{ note: up to 300 characters }');
     const actor = actorOf(res);
     const at = now();
-    const item = await liveRecord(id, at);
+    const target = await liveItem(id, at);
+    if (target.kind === 'report') return noImage(id);
+    const item = target.record;
     const existing = await escalations.get(id);
     if (existing !== null && existing.confirmedBy === null && existing.requestedBy === actor.name) {
       throw new ApiRequestError(409, 'second_moderator_required', 'a second, different moderator must confirm the escalation');
@@ -331,6 +410,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
 
 function queueItem(record: EvidenceRecord, holder: ClaimHolder | undefined, escalation: Escalation | undefined, now: number): QueueItem {
   return {
+    kind: 'evidence',
     id: record.id,
     reason: record.reason,
     priority: record.priority,

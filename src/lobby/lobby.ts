@@ -335,7 +335,13 @@ export class Lobby {
     chatter.connection.reply(id, 'report', { referenceId: report.referenceId });
     log.info({ referenceId: report.referenceId, reason }, 'report recorded');
     if (reported && this.#moderator) {
-      this.#moderator.reported(reported).catch((error: Error) => log.error({ err: error.message }, 'report sample failed'));
+      this.#moderator
+        .reported(reported)
+        // The frame sample carries the report into the evidence queue; the bare report need not wait too.
+        .then(async (outcome) => {
+          if (outcome.status === 'classified' && outcome.evidenceId !== null) await this.#reports.markReviewed(report.referenceId);
+        })
+        .catch((error: Error) => log.error({ err: error.message }, 'report sample failed'));
     }
   }
 

@@ -16,6 +16,8 @@ export interface StoredReport extends ReportInput {
 }
 
 const INDEX = 'veil:reports:by-deadline';
+/** Reports waiting for a moderator, oldest first (a report whose frame sample went to the evidence queue is not here). */
+const REVIEW = 'veil:reports:review-queue';
 const key = (referenceId: string): string => `veil:report:${referenceId}`;
 /** Reports filed by or about one keyed address hash (history for moderators, privacy requests). */
 const byHash = (hash: string): string => `veil:reports:by-hash:${hash}`;
@@ -48,6 +50,7 @@ export class ReportStore {
       })
       .pexpireat(key(report.referenceId), report.deleteAt)
       .zadd(INDEX, report.deleteAt, report.referenceId)
+      .zadd(REVIEW, report.createdAt, report.referenceId)
       .zadd(byHash(report.reportedHash), report.deleteAt, report.referenceId)
       .zadd(byHash(report.reporterHash), report.deleteAt, report.referenceId)
       // the index lives as long as its newest report (NX: a new key; GT: extend, never shorten)
@@ -66,6 +69,23 @@ export class ReportStore {
     return reports.filter((report): report is StoredReport => report !== null).sort((a, b) => a.createdAt - b.createdAt);
   }
 
+  /** Reports waiting for review, oldest first. */
+  async reviewQueue(options: { limit: number; offset?: number }): Promise<StoredReport[]> {
+    const { limit, offset = 0 } = options;
+    const ids = await this.#redis.zrange(REVIEW, offset, offset + limit - 1);
+    const reports = await Promise.all(ids.map((id) => this.get(id)));
+    return reports.filter((report): report is StoredReport => report !== null);
+  }
+
+  async reviewCount(): Promise<number> {
+    return this.#redis.zcard(REVIEW);
+  }
+
+  /** Takes a report out of the review queue (reviewed, or represented by its frame sample); it stays until its deadline. */
+  async markReviewed(referenceId: string): Promise<void> {
+    await this.#redis.zrem(REVIEW, referenceId);
+  }
+
   /** Deletes one report and its index entries; false when there was none. */
   async delete(referenceId: string): Promise<boolean> {
     const report = await this.get(referenceId);
@@ -74,6 +94,7 @@ export class ReportStore {
       .multi()
       .del(key(referenceId))
       .zrem(INDEX, referenceId)
+      .zrem(REVIEW, referenceId)
       .zrem(byHash(report.reportedHash), referenceId)
       .zrem(byHash(report.reporterHash), referenceId)
       .exec();
@@ -99,7 +120,7 @@ export class ReportStore {
     const due = await this.#redis.zrangebyscore(INDEX, '-inf', now);
     if (due.length === 0) return 0;
     const reports = await Promise.all(due.map((id) => this.get(id)));
-    const cleanup = this.#redis.multi().del(...due.map(key)).zrem(INDEX, ...due);
+    const cleanup = this.#redis.multi().del(...due.map(key)).zrem(INDEX, ...due).zrem(REVIEW, ...due);
     for (const report of reports) {
       if (report) cleanup.zrem(byHash(report.reportedHash), report.referenceId).zrem(byHash(report.reporterHash), report.referenceId);
     }

@@ -11,6 +11,7 @@ import { MODERATED_APP, startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
 import {
   auditRows,
+  banFromConsole,
   imageState,
   logInToConsole,
   openItem,
@@ -25,7 +26,7 @@ import { imageToY4m } from '../support/y4m.js';
 
 const PHOTO = join(process.cwd(), 'tests', 'fixtures', 'photos', 'astronaut.png');
 /** Documentation addresses (RFC 5737) the two chat browsers appear to come from, via X-Forwarded-For. */
-const ADDRESS = { photo: '203.0.113.7', pattern: '198.51.100.9' } as const;
+const ADDRESS = { photo: '203.0.113.7', pattern: '198.51.100.9', texter: '192.0.2.10', reporter: '192.0.2.11' } as const;
 const PASSWORD = 'correct horse battery staple';
 const DAY_MS = 86_400_000;
 
@@ -168,12 +169,7 @@ describe('the moderator console in real browsers against the real app', () => {
     expect(await b.evaluate(() => document.body.dataset.view)).toBe('queue');
 
     // A bans for 7 days with a reason.
-    await a.click('#item-ban');
-    await a.waitForSelector('#ban-dialog[open]');
-    await a.selectOption('#ban-days', '7');
-    await a.fill('#ban-reason', 'explicit content on camera');
-    await a.click('#ban-confirm');
-    await waitForView(a, 'queue');
+    await banFromConsole(a, '7', 'explicit content on camera');
     const message = await a.waitForFunction(() => {
       const text = document.querySelector('#queue-message')?.textContent ?? '';
       return text.includes('Banned until') ? text : null;
@@ -346,5 +342,31 @@ describe('the moderator console in real browsers against the real app', () => {
     // B's refused claim on A's item is not an action on it; the moderator's refused audit read left no entry either.
     expect(has('claim', 'mod.b', items.photo)).toBe(false);
     expect(has('audit_read', 'mod.a')).toBe(false);
+  });
+
+  it('a text-chat report, with no frame to sample, is a review item too: no image, and a ban reaches the reported address', async () => {
+    const texter = await openChat('texter', '');
+    const reporter = await openChat('reporter', '');
+    await pairUp(texter.page, reporter.page, { mode: 'text' });
+    await reporter.page.click('#report');
+    await reporter.page.selectOption('#report-reason', 'harassment');
+    await reporter.page.click('#report-confirm');
+    await waitForState(reporter.page, 'idle');
+    const [report] = await app.app.reports.listByHash(hashAddress(ADDRESS.texter, secret));
+    expect(report?.mode).toBe('text');
+
+    const b = page('mod.b');
+    await waitForView(b, 'queue');
+    await refreshQueue(b);
+    const row = await b.waitForSelector(`${queueRow(report?.referenceId ?? '')}[data-reason="user_report"] .badge[data-badge="no-image"]`);
+    expect(await row.textContent()).toBe('Report only, no image');
+    await b.click(queueRow(report?.referenceId ?? ''));
+    await waitForView(b, 'item');
+    await b.waitForFunction(() => (document.querySelector('#item-image-status')?.textContent ?? '').includes('there is no image'));
+    expect(await b.isDisabled('#item-escalate')).toBe(true);
+    await banFromConsole(b, '7', 'harassment in text chat');
+    expect(await app.app.bans.get(hashAddress(ADDRESS.texter, secret))).toMatchObject({ by: 'mod.b', evidenceId: null });
+    expect(await app.app.bans.get(hashAddress(ADDRESS.reporter, secret))).toBeNull();
+    await b.waitForSelector(queueRow(report?.referenceId ?? ''), { state: 'detached' });
   });
 });

@@ -180,6 +180,9 @@ describe('moderation of live video in real browsers', () => {
     expect(others).toEqual([]);
     expect(record).toMatchObject({ reason: 'user_report', ipHash: hashAddress(ADDRESS.photo, secret) });
     expect(record?.legalHold).toBeUndefined();
+    // The report itself leaves the review queue: its frame sample stands for it there.
+    await expect.poll(() => app.app.reports.reviewCount()).toBe(0);
+    expect(await app.app.reports.listByHash(hashAddress(ADDRESS.photo, secret))).toHaveLength(1);
     expect(evidenceFiles(app)).toEqual([`${record?.id}.bin`]);
     expect(await redisKeys(app, 'veil:ban:*')).toEqual([]);
   });

@@ -79,7 +79,7 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 interface QueueBody {
-  items: Array<{ id: string; reason: string; claimedBy: string | null; claimExpiresAt: number | null; legalHold: boolean; escalation: unknown }>;
+  items: Array<{ kind: 'evidence' | 'report'; id: string; reason: string; claimedBy: string | null; claimExpiresAt: number | null; legalHold: boolean; escalation: unknown }>;
   total: number;
 }
 
@@ -494,6 +494,53 @@ describe('console API', () => {
 
     it.each(['?limit=0', '?limit=501', '?limit=abc', '?offset=-1', '?limit=1&limit=2', '?order=asc'])('answers 400 to the queue query %s', async (query) => {
       await expectError(await call(A, 'GET', `/queue${query}`), 400, 'bad_request');
+    });
+  });
+
+  describe('user reports without a frame (text chats)', () => {
+    const report = (createdAt: number) =>
+      reports.record({ reporterHash: OTHER_HASH, reportedHash: IP_HASH, reason: 'harassment', mode: 'text' }, createdAt);
+
+    it('queue them at the user-report level by time, beside frame samples, with no image to show', async () => {
+      const nudity = await put('nudity', clock - 5 * MINUTE);
+      const sampled = await put('user_report', clock - 3 * MINUTE);
+      const text = await report(clock - 4 * MINUTE);
+      const later = await report(clock - MINUTE);
+      const listed = await queue();
+      expect(listed.items.map((item) => [item.kind, item.id])).toEqual([
+        ['evidence', nudity.id],
+        ['report', text.referenceId],
+        ['evidence', sampled.id],
+        ['report', later.referenceId],
+      ]);
+      expect(listed.total).toBe(4);
+      expect((await queue('?offset=1&limit=2')).items.map((item) => item.id)).toEqual([text.referenceId, sampled.id]);
+
+      const detail = (await (await call(A, 'GET', `/items/${text.referenceId}`)).json()) as Record<string, unknown>;
+      expect(detail).toMatchObject({ kind: 'report', reason: 'user_report', ipHash: IP_HASH, device: null, report: { reason: 'harassment', mode: 'text' } });
+      expect((detail.history as { reports: { referenceId: string }[] }).reports.map((r) => r.referenceId)).toEqual([later.referenceId]);
+      await expectError(await call(A, 'GET', `/items/${text.referenceId}/image`), 409, 'not_applicable');
+      await claim(A, text.referenceId);
+      await expectError(await call(A, 'POST', `/items/${text.referenceId}/escalate`, { note: '' }), 409, 'not_applicable');
+    });
+
+    it('a ban from a report bans the reported hash and takes the report off the queue; dismiss deletes it', async () => {
+      const first = await report(clock - 2 * MINUTE);
+      const second = await report(clock - MINUTE);
+      await claim(A, first.referenceId);
+      const banned = await call(A, 'POST', `/items/${first.referenceId}/ban`, { days: 7, reason: 'threats in chat' });
+      expect(banned.status).toBe(200);
+      expect(await bans.get(IP_HASH, clock)).toMatchObject({ reason: 'moderator', by: 'alice', note: 'threats in chat', evidenceId: null });
+      expect(await reports.get(first.referenceId)).not.toBeNull(); // kept for the hash's history until its deadline
+      expect((await queue()).items.map((item) => item.id)).toEqual([second.referenceId]);
+
+      await claim(B, second.referenceId);
+      expect((await call(B, 'POST', `/items/${second.referenceId}/dismiss`)).status).toBe(204);
+      expect(await reports.get(second.referenceId)).toBeNull();
+      expect((await queue()).items).toEqual([]);
+      const actions = (await auditEntries()).map((entry) => [entry.actor, entry.action, entry.target]);
+      expect(actions).toContainEqual(['alice', 'ban', first.referenceId]);
+      expect(actions).toContainEqual(['bob', 'dismiss', second.referenceId]);
     });
   });
 

@@ -31,6 +31,13 @@ describe('ReportStore (real redis-server)', () => {
     expect(await reports.listByHash(ALICE, now)).toEqual([]);
     expect(await handle.redis.exists(`veil:reports:by-hash:${ALICE}`)).toBe(0);
 
+    // The review queue: oldest first; reviewed or deleted reports leave it.
+    expect((await reports.reviewQueue({ limit: 10 })).map((r) => r.referenceId)).toEqual([second.referenceId]);
+    expect(await reports.reviewCount()).toBe(1);
+    await reports.markReviewed(second.referenceId);
+    expect(await reports.reviewQueue({ limit: 10 })).toEqual([]);
+    expect(await reports.get(second.referenceId)).not.toBeNull();
+
     expect(await reports.sweep(now + 31 * DAY)).toBe(1);
     expect(await reports.listByHash(BOB, now + 31 * DAY)).toEqual([]);
     expect(await handle.redis.keys('veil:report*')).toEqual([]);

@@ -88,3 +88,13 @@ export async function auditRows(page: Page): Promise<AuditRow[]> {
     }),
   );
 }
+
+/** Bans the open item's address hash through the Ban dialog; resolves when the queue is shown again. */
+export async function banFromConsole(page: Page, days: string, reason: string): Promise<void> {
+  await page.click('#item-ban');
+  await page.waitForSelector('#ban-dialog[open]');
+  await page.selectOption('#ban-days', days);
+  await page.fill('#ban-reason', reason);
+  await page.click('#ban-confirm');
+  await waitForView(page, 'queue');
+}

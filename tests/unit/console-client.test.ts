@@ -343,7 +343,9 @@ describe('answer schemas', () => {
   };
 
   it('accepts a queue item of the contract and refuses one without id', () => {
-    expect(queueItemSchema.parse(item)).toEqual(item);
+    expect(queueItemSchema.parse(item)).toEqual({ kind: 'evidence', ...item });
+    expect(queueItemSchema.parse({ ...item, kind: 'report' }).kind).toBe('report');
+    expect(queueItemSchema.safeParse({ ...item, kind: 'rumour' }).success).toBe(false);
     expect(queueItemSchema.safeParse({ ...item, id: undefined }).success).toBe(false);
   });
 

@@ -35,6 +35,8 @@ export const escalationSchema = z.object({
 export type Escalation = z.infer<typeof escalationSchema>;
 
 export const queueItemSchema = z.object({
+  /** `report`: a user report of a chat with no frame sample (text chat): nothing to show but the report. */
+  kind: z.enum(['evidence', 'report']).default('evidence'),
   id: z.string().min(1),
   /** An EvidenceReason; kept a string so that a new reason shows up instead of breaking the queue. */
   reason: z.string(),
@@ -73,11 +75,12 @@ export type History = z.infer<typeof historySchema>;
 
 export const itemDetailSchema = queueItemSchema.extend({
   ipHash: z.string(),
-  device: deviceSchema,
+  device: deviceSchema.nullable(),
   scores: z.record(z.string(), z.number()),
   modelVersions: z.record(z.string(), z.string()),
   sessionRef: z.string(),
   history: historySchema,
+  report: z.object({ reason: z.string(), mode: z.string() }).optional(),
 });
 export type ItemDetail = z.infer<typeof itemDetailSchema>;
 

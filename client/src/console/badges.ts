@@ -5,6 +5,7 @@ import { escalationBadge, escalationState } from './format.js';
 /** The small status labels an item carries in the queue and in the item view. */
 export function itemBadges(item: QueueItem, me: string): HTMLElement[] {
   const badges: HTMLElement[] = [];
+  if (item.kind === 'report') badges.push(badge('no-image', 'Report only, no image'));
   if (item.legalHold) badges.push(badge('hold', 'Legal hold'));
   if (item.claimedBy !== null) {
     badges.push(badge('claimed', item.claimedBy === me ? 'Claimed by you' : `Claimed by ${item.claimedBy}`));

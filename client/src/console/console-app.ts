@@ -178,7 +178,13 @@ export class ConsoleApp {
     this.#p.item.reset(item.id);
     this.#renderItem(open, me);
     this.#p.item.focusTitle();
-    void this.#loadImage(open);
+    const { detail } = open;
+    if (detail.kind === 'report') {
+      const about = detail.report ? `${detail.report.reason} in a ${detail.report.mode} chat` : 'a chat';
+      this.#p.image.showNone(`A user report (${about}). Chats are never recorded, so there is no image: decide on the report and the history.`);
+    } else {
+      void this.#loadImage(open);
+    }
   }
 
   /** Ban / dismiss / escalate / lift, called by the dialogs: null closes the dialog, text stays in it. */

@@ -56,6 +56,13 @@ export class EvidenceImage {
     }
   }
 
+  /** A user report of a text chat: there is no image, and the page says why. */
+  showNone(text: string): void {
+    this.clear();
+    this.#status.textContent = text;
+    setShown(this.#status, true);
+  }
+
   toggle(): void {
     if (this.#url === null) return;
     if (this.concealed && this.#onFirstReveal) {

@@ -172,7 +172,8 @@ export function claimRenewDelayMs(claimExpiresAt: number, now: number): number {
 }
 
 /** "Chrome 126 · Windows 10 · de-DE", leaving out unknown parts. */
-export function deviceText(device: { browser: string; os: string; language: string }): string {
+export function deviceText(device: { browser: string; os: string; language: string } | null): string {
+  if (device === null) return 'not kept (a user report)';
   const parts = [device.browser, device.os, device.language].map((part) => part.trim()).filter((part) => part !== '');
   return parts.length === 0 ? 'unknown' : parts.join(' · ');
 }

@@ -79,6 +79,8 @@ export class ItemView {
     this.#renderHistory(item.history, now);
     this.#escalateLabel.textContent = escalateLabel(item.escalation, me);
     this.setActionsEnabled(true);
+    // Escalation sends an image to law enforcement: a bare report has none.
+    this.escalate.disabled = item.kind === 'report';
   }
 
   focusTitle(): void {
