@@ -1,48 +1,9 @@
 import { isIP } from 'node:net';
 import type { Redis } from 'ioredis';
 
-/** Everything the console audits (docs/console-api.md, "Audit log"). */
-export type AuditAction =
-  | 'login'
-  | 'login_failed'
-  | 'logout'
-  | 'view'
-  /** The image was fetched (the console shows it blurred and greyscale). */
-  | 'image'
-  /** The moderator unblurred the image. */
-  | 'reveal'
-  | 'claim'
-  | 'dismiss'
-  | 'ban'
-  | 'escalate_request'
-  | 'escalate_confirm'
-  | 'ban_lift'
-  | 'audit_read'
-  /** Account administration with the console-user command (actor `console-user`). */
-  | 'account_add'
-  | 'account_remove'
-  | 'account_reset_totp'
-  | 'account_passwd';
+import { AUDIT_ACTIONS, type AuditAction } from './audit-actions.js';
 
-export const AUDIT_ACTIONS: readonly AuditAction[] = [
-  'login',
-  'login_failed',
-  'logout',
-  'view',
-  'image',
-  'reveal',
-  'claim',
-  'dismiss',
-  'ban',
-  'escalate_request',
-  'escalate_confirm',
-  'ban_lift',
-  'audit_read',
-  'account_add',
-  'account_remove',
-  'account_reset_totp',
-  'account_passwd',
-];
+export { AUDIT_ACTIONS, type AuditAction };
 
 /** Scalar details only: an audit entry never carries an image, a buffer or a nested document. */
 export type AuditDetail = Record<string, string | number | boolean | null>;

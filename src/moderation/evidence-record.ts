@@ -16,7 +16,7 @@ const sampleSchema = z.object({
   jpeg: z.instanceof(Buffer).refine((jpeg) => jpeg.length > 0, 'must not be empty'),
   ipHash: z.string().regex(IP_HASH, 'must be the keyed address hash (64 lowercase hex), never an address'),
   device,
-  reason: z.enum(EVIDENCE_REASONS as [EvidenceSample['reason'], ...EvidenceSample['reason'][]]),
+  reason: z.enum(EVIDENCE_REASONS),
   scores,
   modelVersions: versions,
   sessionRef: z.string().min(1).max(MAX_TEXT),
@@ -44,7 +44,7 @@ const json = <T extends z.ZodTypeAny>(schema: T) =>
 const numeric = z.coerce.number().int();
 
 const hashSchema = z.object({
-  reason: z.enum(EVIDENCE_REASONS as [EvidenceSample['reason'], ...EvidenceSample['reason'][]]),
+  reason: z.enum(EVIDENCE_REASONS),
   priority: numeric,
   ipHash: z.string(),
   device: json(device),

@@ -1,13 +1,6 @@
-/** Why a moderation sample was kept. */
-export type EvidenceReason = 'csam_hash_match' | 'confident_minor' | 'uncertain_minor' | 'nudity' | 'user_report';
+import type { EvidenceReason } from './evidence-reasons.js';
 
-export const EVIDENCE_REASONS: readonly EvidenceReason[] = [
-  'csam_hash_match',
-  'confident_minor',
-  'uncertain_minor',
-  'nudity',
-  'user_report',
-];
+export { EVIDENCE_REASONS, type EvidenceReason } from './evidence-reasons.js';
 
 /** Coarse description of the sender's client; never an address or a fingerprint. */
 export interface EvidenceDevice {

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { AUDIT_ACTIONS } from '../../../src/console/audit-actions.js';
+
+export { AUDIT_ACTIONS };
 
 /**
  * The console API's answers (docs/console-api.md), validated where they enter the page so that
@@ -106,25 +109,6 @@ export const escalateResultSchema = z.object({
 });
 export type EscalateResult = z.infer<typeof escalateResultSchema>;
 
-export const AUDIT_ACTIONS = [
-  'login',
-  'login_failed',
-  'logout',
-  'view',
-  'image',
-  'reveal',
-  'claim',
-  'dismiss',
-  'ban',
-  'escalate_request',
-  'escalate_confirm',
-  'ban_lift',
-  'audit_read',
-  'account_add',
-  'account_remove',
-  'account_reset_totp',
-  'account_passwd',
-] as const;
 
 export const auditEntrySchema = z.object({
   id: z.union([z.string(), z.number()]).transform(String),

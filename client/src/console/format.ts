@@ -1,12 +1,9 @@
+import type { EvidenceReason } from '../../../src/moderation/evidence-reasons.js';
 import type { Escalation } from './api-types.js';
 
 /** Labels, times and short texts the console shows. Pure: every function is unit-tested. */
 
-/**
- * The server's EvidenceReason (src/moderation/evidence-types.ts, which the browser build cannot
- * import: it needs Node's types), in queue priority order.
- */
-export type EvidenceReason = 'csam_hash_match' | 'confident_minor' | 'uncertain_minor' | 'nudity' | 'user_report';
+export type { EvidenceReason } from '../../../src/moderation/evidence-reasons.js';
 
 export type ReasonTone = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
