@@ -1,8 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
@@ -17,6 +14,7 @@ import { parseKeyRing } from '../../src/moderation/evidence-crypto.js';
 import { EvidenceStore } from '../../src/moderation/evidence-store.js';
 import type { EvidenceReason, EvidenceRecord, EvidenceSample } from '../../src/moderation/evidence-types.js';
 import { ReportStore } from '../../src/reports/report-store.js';
+import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 const DAY = 86_400_000;
@@ -92,7 +90,7 @@ describe('console API', () => {
   let audit: AuditLog;
   let claims: ClaimStore;
   let escalations: EscalationStore;
-  let server: Server | undefined;
+  let server: LoopbackServer | undefined;
   let base: string;
   /** The injected clock of the API; starts at the real time, since Redis expiries run on it. */
   let clock: number;
@@ -155,18 +153,12 @@ describe('console API', () => {
         now: () => clock,
       }),
     );
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console/api`;
+    server = await serveOnLoopback(app);
+    base = `${server.url}/console/api`;
   });
   afterEach(async () => {
-    if (server) {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
-      server = undefined;
-    }
+    await server?.close();
+    server = undefined;
     await redis.close();
     rmSync(join(dir, '..'), { recursive: true, force: true });
   });

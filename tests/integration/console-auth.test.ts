@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { generate } from 'otplib';
 import type { Logger } from 'pino';
@@ -9,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { totpKey } from '../../src/console/accounts/totp-secret-box.js';
 import { AccountError, AccountStore } from '../../src/console/accounts/account-store.js';
 import { createConsoleAuth, type ConsoleAuth, type ConsoleAuthOptions, type ConsoleModerator } from '../../src/http/console-auth.js';
+import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /** Every log line of the modules under test, to check that no secret reaches a log. */
@@ -37,7 +35,7 @@ const ADMIN_PASSWORD = 'admin password of some length';
 
 describe('console auth', () => {
   let redis: TestRedis;
-  let server: Server | undefined;
+  let server: LoopbackServer | undefined;
   let auth: ConsoleAuth;
   let base: string;
   let clock: number;
@@ -68,9 +66,8 @@ describe('console auth', () => {
     app.post('/console/api/probe', auth.requireRole('admin'), auth.csrf, (_req, res) => {
       res.json({ changed: true });
     });
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console/api`;
+    server = await serveOnLoopback(app);
+    base = `${server.url}/console/api`;
     secrets = {
       mona: (await auth.accounts.create({ name: 'mona', role: 'moderator', password: PASSWORD })).totpSecret,
       ada: (await auth.accounts.create({ name: 'ada', role: 'admin', password: ADMIN_PASSWORD })).totpSecret,
@@ -110,13 +107,8 @@ describe('console auth', () => {
     redis = await startTestRedis();
   });
   afterEach(async () => {
-    if (server) {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
-      server = undefined;
-    }
+    await server?.close();
+    server = undefined;
     await redis.close();
   });
 

@@ -1,6 +1,4 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
@@ -24,6 +22,7 @@ import {
 } from '../../src/privacy/privacy-service.js';
 import type { Ban } from '../../src/bans/ban-store.js';
 import { ReportStore } from '../../src/reports/report-store.js';
+import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 const DAY = 86_400_000;
@@ -83,7 +82,7 @@ interface Reply<T> {
 describe('privacy API (real redis-server, real stores)', () => {
   let handle: TestRedis;
   let dir: string;
-  let server: Server;
+  let server: LoopbackServer;
   let base: string;
   let evidence: EvidenceStore;
   let bans: BanStore;
@@ -138,13 +137,11 @@ describe('privacy API (real redis-server, real stores)', () => {
     const service = new PrivacyService({ evidence, reports, bans, log });
     const app = express();
     app.use('/api/privacy', createPrivacyApi({ service, trustedProxies: ['127.0.0.1'], ipHashSecret: SECRET, allowedOrigins: [] }));
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveOnLoopback(app);
+    base = server.url;
   });
   afterEach(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await handle.close();
     rmSync(join(dir, '..'), { recursive: true, force: true });
   });
