@@ -19,9 +19,9 @@ import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { ClaimStore } from '../src/console/claims.js';
 import { setLogLevel } from '../src/logging/logger.js';
-import { parseKeyRing } from '../src/moderation/evidence-crypto.js';
-import { EvidenceStore } from '../src/moderation/evidence-store.js';
-import { EVIDENCE_REASONS } from '../src/moderation/evidence-types.js';
+import { parseKeyRing } from '../src/evidence/crypto.js';
+import { EvidenceStore } from '../src/evidence/store.js';
+import { EVIDENCE_REASONS } from '../src/evidence/types.js';
 import { EmbeddedRedis } from '../src/store/embedded-redis.js';
 import { seeded } from '../tests/support/seeded-random.js';
 

@@ -1,4 +1,4 @@
-import type { EvidenceDevice, EvidenceReason, EvidenceRecord } from '../moderation/evidence-types.js';
+import type { EvidenceDevice, EvidenceReason, EvidenceRecord } from '../evidence/types.js';
 import type { Escalation } from './escalations.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Ban, BanStore } from '../bans/ban-store.js';
-import type { EvidenceStore } from '../moderation/evidence-store.js';
-import type { EvidenceReason, EvidenceRecord } from '../moderation/evidence-types.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import type { EvidenceReason, EvidenceRecord } from '../evidence/types.js';
 import type { ReportReason } from '../protocol/messages.js';
 import type { ReportStore, StoredReport } from '../reports/report-store.js';
 

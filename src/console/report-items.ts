@@ -1,5 +1,5 @@
 import type { ClaimHolder } from './claims.js';
-import { REASON_PRIORITY, reviewQueueScore } from '../moderation/evidence-retention.js';
+import { REASON_PRIORITY, reviewQueueScore } from '../evidence/retention.js';
 import type { StoredReport } from '../reports/report-store.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { EvidenceError, EvidenceIntegrityError, type EvidenceErrorCode } from '../moderation/evidence-errors.js';
-import { EVIDENCE_ID_PATTERN } from '../moderation/evidence-files.js';
+import { EvidenceError, EvidenceIntegrityError, type EvidenceErrorCode } from '../evidence/errors.js';
+import { EVIDENCE_ID_PATTERN } from '../evidence/files.js';
 
 /**
  * What the moderator-facing JSON APIs (review API, console API) share: the request error with its
@@ -47,7 +47,7 @@ export function noStore(_req: Request, res: Response, next: NextFunction): void 
 
 /**
  * The error handler of one router; `log` is that router's named logger. Evidence messages never
- * carry key material or image bytes (evidence-errors.ts); other errors are logged by message only,
+ * carry key material or image bytes (src/evidence/errors.ts); other errors are logged by message only,
  * since ioredis errors carry command arguments. `res.locals.evidenceId` names the item in log lines.
  */
 export function apiErrorHandler(log: Logger) {

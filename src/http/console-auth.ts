@@ -7,7 +7,7 @@ import { totpKey } from '../console/accounts/totp-secret-box.js';
 import { SessionStore } from '../console/accounts/session-store.js';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
-import { TokenBucket } from '../signaling/rate-limit.js';
+import { TokenBucket } from '../edge/rate-limit.js';
 
 const log = logger('console-auth');
 

@@ -6,7 +6,7 @@ import type { AuditLog } from '../console/audit-log.js';
 import { ClaimStore } from '../console/claims.js';
 import { EscalationStore } from '../console/escalations.js';
 import { logger } from '../logging/logger.js';
-import type { EvidenceStore } from '../moderation/evidence-store.js';
+import type { EvidenceStore } from '../evidence/store.js';
 import type { ReportStore } from '../reports/report-store.js';
 import { apiErrorHandler, noStore, sendError } from './api-errors.js';
 import { createConsoleApi } from './console-api.js';

@@ -2,8 +2,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
 import type { PrivacyService } from '../privacy/privacy-service.js';
-import { originAllowed } from '../signaling/origin.js';
-import { TokenBucket, type Clock } from '../signaling/rate-limit.js';
+import { originAllowed } from '../edge/origin.js';
+import { TokenBucket, type Clock } from '../edge/rate-limit.js';
 
 const log = logger('privacy-api');
 

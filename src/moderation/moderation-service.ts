@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { logger } from '../logging/logger.js';
 import { DecoderPool, resolveFfmpeg, type ResolvedFfmpeg } from '../media/frame-tap/index.js';
 import { ClassifierPool, type ClassifierPoolHealth } from './classifier-pool.js';
-import type { EvidenceStore } from './evidence-store.js';
+import type { EvidenceStore } from '../evidence/store.js';
 import { Moderator, type ModeratorCounters } from './moderator.js';
 import { policyFromConfig } from './policy.js';
 

@@ -7,7 +7,7 @@ import { logger } from '../logging/logger.js';
 import { FrameTap, FrameTapError, type DecoderPool, type FrameSample } from '../media/frame-tap/index.js';
 import type { Classification } from './classification.js';
 import { PoolBusyError, type ClassifierPool } from './classifier-pool.js';
-import type { EvidenceStore } from './evidence-store.js';
+import type { EvidenceStore } from '../evidence/store.js';
 import { evidenceModelVersions, evidenceScores, policyInput } from './findings.js';
 import { decide, type Decision, type ModerationPolicy } from './policy.js';
 import { nextSampleAt, type SampleEvent, type SampleScheduleOptions } from './sample-schedule.js';

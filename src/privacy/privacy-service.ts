@@ -1,9 +1,9 @@
 import type { Ban, BanReason, BanStore } from '../bans/ban-store.js';
 import { logger } from '../logging/logger.js';
-import { EvidenceError } from '../moderation/evidence-errors.js';
-import { effectiveDeadline } from '../moderation/evidence-retention.js';
-import type { EvidenceStore } from '../moderation/evidence-store.js';
-import type { EvidenceReason, EvidenceRecord } from '../moderation/evidence-types.js';
+import { EvidenceError } from '../evidence/errors.js';
+import { effectiveDeadline } from '../evidence/retention.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import type { EvidenceReason, EvidenceRecord } from '../evidence/types.js';
 import type { ReportReason } from '../protocol/messages.js';
 import type { ReportStore, StoredReport } from '../reports/report-store.js';
 import type { PrivacyLog } from './privacy-log.js';

@@ -8,7 +8,7 @@ import {
   type ResponseData,
   type ServerMessage,
 } from '../protocol/messages.js';
-import { admit, FloodGuard, TokenBucket } from './rate-limit.js';
+import { admit, FloodGuard, TokenBucket } from '../edge/rate-limit.js';
 
 export interface ConnectionOptions {
   messagesPerSecond: number;

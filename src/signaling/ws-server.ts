@@ -6,7 +6,7 @@ import { countryOf } from '../edge/country.js';
 import { summarizeDevice, type DeviceSummary } from '../edge/device.js';
 import { logger } from '../logging/logger.js';
 import { Connection, type ConnectionOptions } from './connection.js';
-import { originAllowed } from './origin.js';
+import { originAllowed } from '../edge/origin.js';
 
 const log = logger('ws-server');
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashAddress } from '../../src/edge/client-address.js';
-import type { EvidenceReason } from '../../src/moderation/evidence-types.js';
+import type { EvidenceReason } from '../../src/evidence/types.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseKeyRing, type EvidenceKeyRing } from '../../src/moderation/evidence-crypto.js';
-import { EvidenceError, EvidenceIntegrityError, EvidenceKeyError } from '../../src/moderation/evidence-errors.js';
-import { effectiveDeadline, initialDeadlines, isDue, reviewQueueScore } from '../../src/moderation/evidence-retention.js';
-import { EvidenceStore } from '../../src/moderation/evidence-store.js';
-import type { EvidenceReason, EvidenceSample } from '../../src/moderation/evidence-types.js';
+import { parseKeyRing, type EvidenceKeyRing } from '../../src/evidence/crypto.js';
+import { EvidenceError, EvidenceIntegrityError, EvidenceKeyError } from '../../src/evidence/errors.js';
+import { effectiveDeadline, initialDeadlines, isDue, reviewQueueScore } from '../../src/evidence/retention.js';
+import { EvidenceStore } from '../../src/evidence/store.js';
+import type { EvidenceReason, EvidenceSample } from '../../src/evidence/types.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 const DAY = 86_400_000;

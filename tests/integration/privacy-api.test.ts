@@ -7,9 +7,9 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BanStore } from '../../src/bans/ban-store.js';
 import { hashAddress } from '../../src/edge/client-address.js';
 import { createPrivacyApi } from '../../src/http/privacy-api.js';
-import { parseKeyRing } from '../../src/moderation/evidence-crypto.js';
-import { EvidenceStore } from '../../src/moderation/evidence-store.js';
-import type { EvidenceReason, EvidenceRecord } from '../../src/moderation/evidence-types.js';
+import { parseKeyRing } from '../../src/evidence/crypto.js';
+import { EvidenceStore } from '../../src/evidence/store.js';
+import type { EvidenceReason, EvidenceRecord } from '../../src/evidence/types.js';
 import { PrivacyLog, privacyLogKey } from '../../src/privacy/privacy-log.js';
 import {
   KEPT_BAN_EVIDENCE,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envName, loadConfig } from '../../src/config/load.js';
-import { evidenceKeyRing } from '../../src/moderation/evidence-keys.js';
+import { evidenceKeyRing } from '../../src/evidence/keys.js';
 import { DEFAULT_POLICY, policyFromConfig } from '../../src/moderation/policy.js';
 
 describe('loadConfig', () => {

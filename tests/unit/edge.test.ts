@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { clientAddress, hashAddress, normalizeAddress } from '../../src/edge/client-address.js';
 import { countryOf } from '../../src/edge/country.js';
-import { originAllowed } from '../../src/signaling/origin.js';
+import { originAllowed } from '../../src/edge/origin.js';
 import { isLoopback } from '../../src/http/listen.js';
 
 const request = (peer: string, forwarded?: string): IncomingMessage =>

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openEvidence, parseKeyRing, sealEvidence, type EvidenceKeyRing } from '../../src/moderation/evidence-crypto.js';
-import { EvidenceIntegrityError, EvidenceKeyError } from '../../src/moderation/evidence-errors.js';
+import { openEvidence, parseKeyRing, sealEvidence, type EvidenceKeyRing } from '../../src/evidence/crypto.js';
+import { EvidenceIntegrityError, EvidenceKeyError } from '../../src/evidence/errors.js';
 
 const HEX1 = '11'.repeat(32);
 const HEX2 = 'ab'.repeat(32);

@@ -6,7 +6,7 @@ import {
   type AdmitVerdict,
   type FloodGuardOptions,
   type TokenBucketOptions,
-} from '../../src/signaling/rate-limit.js';
+} from '../../src/edge/rate-limit.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 0): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {

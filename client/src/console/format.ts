@@ -1,9 +1,9 @@
-import type { EvidenceReason } from '../../../src/moderation/evidence-reasons.js';
+import type { EvidenceReason } from '../../../src/evidence/reasons.js';
 import type { Escalation } from './api-types.js';
 
 /** Labels, times and short texts the console shows. Pure: every function is unit-tested. */
 
-export type { EvidenceReason } from '../../../src/moderation/evidence-reasons.js';
+export type { EvidenceReason } from '../../../src/evidence/reasons.js';
 
 export type ReasonTone = 'critical' | 'high' | 'medium' | 'low' | 'info';
 

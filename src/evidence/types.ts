@@ -1,6 +1,6 @@
-import type { EvidenceReason } from './evidence-reasons.js';
+import type { EvidenceReason } from './reasons.js';
 
-export { EVIDENCE_REASONS, type EvidenceReason } from './evidence-reasons.js';
+export { EVIDENCE_REASONS, type EvidenceReason } from './reasons.js';
 
 /** Coarse description of the sender's client; never an address or a fingerprint. */
 export interface EvidenceDevice {

@@ -1,4 +1,4 @@
-import type { EvidenceReason, EvidenceRecord, EvidenceRetention } from './evidence-types.js';
+import type { EvidenceReason, EvidenceRecord, EvidenceRetention } from './types.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { storedSecret } from '../edge/secret.js';
-import { parseKeyRing, type EvidenceKeyRing } from './evidence-crypto.js';
+import { parseKeyRing, type EvidenceKeyRing } from './crypto.js';
 
 /**
  * The evidence key ring from the configuration: `evidenceKeys` ("id:<64 hex>,..."), the current

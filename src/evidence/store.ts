@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { logger } from '../logging/logger.js';
-import { assertKeyRing, openEvidence, sealEvidence, type EvidenceKeyRing } from './evidence-crypto.js';
-import { EvidenceError } from './evidence-errors.js';
-import { EVIDENCE_ID_PATTERN, EvidenceFiles } from './evidence-files.js';
-import { assertSample, recordFromHash, recordToHash } from './evidence-record.js';
+import { assertKeyRing, openEvidence, sealEvidence, type EvidenceKeyRing } from './crypto.js';
+import { EvidenceError } from './errors.js';
+import { EVIDENCE_ID_PATTERN, EvidenceFiles } from './files.js';
+import { assertSample, recordFromHash, recordToHash } from './record.js';
 import {
   REASON_PRIORITY,
   assertRetention,
@@ -12,9 +12,9 @@ import {
   initialDeadlines,
   isDue,
   reviewQueueScore,
-} from './evidence-retention.js';
-import { BY_IP_PREFIX, CLAIM_DUE, EXTEND_DEADLINE, PLACE_HOLD, REMOVE } from './evidence-scripts.js';
-import type { EvidenceRecord, EvidenceRetention, EvidenceSample } from './evidence-types.js';
+} from './retention.js';
+import { BY_IP_PREFIX, CLAIM_DUE, EXTEND_DEADLINE, PLACE_HOLD, REMOVE } from './scripts.js';
+import type { EvidenceRecord, EvidenceRetention, EvidenceSample } from './types.js';
 
 const log = logger('evidence-store');
 
@@ -39,7 +39,7 @@ export interface EvidenceStoreOptions {
 
 /**
  * Flagged moderation samples, encrypted at rest. The image lives only in `dir/<id>.bin`
- * (AES-256-GCM, see evidence-crypto.ts); Redis holds the metadata hash `veil:evidence:<id>`
+ * (AES-256-GCM, see crypto.ts); Redis holds the metadata hash `veil:evidence:<id>`
  * (keyed address hash, device summary, scores, deadlines, never the image or an address), an index
  * by deadline for sweep() and the review queue ordered by priority then capture time.
  *

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EvidenceError } from './evidence-errors.js';
-import { EVIDENCE_REASONS, type EvidenceRecord, type EvidenceSample } from './evidence-types.js';
+import { EvidenceError } from './errors.js';
+import { EVIDENCE_REASONS, type EvidenceRecord, type EvidenceSample } from './types.js';
 
 /** The keyed address hash the edge produces (HMAC-SHA256, hex); anything else is refused. */
 const IP_HASH = /^[0-9a-f]{64}$/;

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { EvidenceIntegrityError, EvidenceKeyError } from './evidence-errors.js';
+import { EvidenceIntegrityError, EvidenceKeyError } from './errors.js';
 
 /**
  * Evidence encryption: AES-256-GCM with a random 96-bit IV per item and a 128-bit tag.
