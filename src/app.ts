@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BanStore } from './bans/ban-store.js';
 import { AuditLog } from './console/audit-log.js';
+import { createConsoleStores } from './console/console-stores.js';
 import type { Config } from './config/schema.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
+import { healthStatus } from './http/health.js';
 import { consoleRoutes } from './http/console-routes.js';
 import { listen } from './http/listen.js';
 import { createPrivacyApi } from './http/privacy-api.js';
@@ -131,20 +133,35 @@ export class App {
         online: () => lobby.online,
         health: async () => {
           const redisOk = (await redis.redis.ping().catch(() => 'down')) === 'PONG';
-          const workersAlive = pool.aliveCount;
           const moderationHealth = moderation?.health() ?? null;
-          const moderationOk = moderationHealth === null || moderationHealth.status === 'ok';
-          const status = redisOk && workersAlive === pool.slots.length && workersAlive > 0 && moderationOk ? 'ok' : 'degraded';
+          const inputs = { redisOk, workersAlive: pool.aliveCount, workers: pool.slots.length, moderationStatus: moderationHealth?.status ?? null };
           return {
-            status,
+            status: healthStatus(inputs),
             redis: redisOk ? 'ok' : 'down',
-            workersAlive,
-            workers: pool.slots.length,
+            workersAlive: inputs.workersAlive,
+            workers: inputs.workers,
             chatters: lobby.size,
             moderation: moderationHealth ?? { status: 'off' },
           };
         },
-        consoleApi: consoleRoutes({ config, redis: redis.redis, evidence, bans, reports, audit, ipHashSecret }),
+        consoleApi: consoleRoutes({
+          stores: createConsoleStores(redis.redis, {
+            maxLoginFailures: config.consoleMaxLoginFailures,
+            lockoutMinutes: config.consoleLockoutMinutes,
+            idleMinutes: config.consoleIdleMinutes,
+            maxSessionHours: config.consoleMaxSessionHours,
+            claimLeaseMinutes: config.consoleClaimLeaseMinutes,
+            ipHashSecret,
+          }),
+          evidence,
+          bans,
+          reports,
+          audit,
+          secure: Boolean(config.tlsCertFile && config.tlsKeyFile),
+          trustedProxies: config.trustedProxies,
+          ipHashSecret,
+          banEvidenceDays: config.banEvidenceDays,
+        }),
         privacyApi,
       });
       const { server, secure } = await listen(http, {

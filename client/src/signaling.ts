@@ -1,9 +1,10 @@
-import type {
-  ClientMessage,
-  ClientMessageType,
-  CloseReason,
-  ResponseData,
-  ServerMessage,
+import {
+  closeReasonOf,
+  type ClientMessage,
+  type ClientMessageType,
+  type CloseReason,
+  type ResponseData,
+  type ServerMessage,
 } from '../../src/protocol/messages.js';
 import { reconnectDelayMs } from './backoff.js';
 import { Emitter } from './emitter.js';
@@ -37,14 +38,6 @@ export interface SignalingOptions {
 
 /** Server close reasons after which reconnecting by ourselves would be wrong. */
 const NO_RECONNECT: ReadonlySet<CloseReason> = new Set<CloseReason>(['flooding', 'abuse', 'replaced', 'banned']);
-/** The WebSocket close codes the server uses for those reasons, in case the `closing` push was lost. */
-const NO_RECONNECT_CODES: ReadonlyMap<number, CloseReason> = new Map<number, CloseReason>([
-  [4001, 'flooding'],
-  [4002, 'abuse'],
-  [4004, 'replaced'],
-  [4005, 'banned'],
-]);
-
 interface Pending {
   resolve: (data: unknown) => void;
   reject: (error: Error) => void;
@@ -170,7 +163,9 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
       pending.reject(new ConnectionLostError(`request ${id}: the connection closed`));
     }
     this.#pending.clear();
-    this.#stopReason ??= NO_RECONNECT_CODES.get(event.code) ?? null;
+    const reason = closeReasonOf(event.code);
+    // The close code stands in for the `closing` push, in case that was lost.
+    this.#stopReason ??= reason !== null && NO_RECONNECT.has(reason) ? reason : null;
     if (this.#stopReason !== null) this.#setStatus('closed');
     else this.#scheduleRetry();
     if (wasWelcomed) this.emit('lost');

@@ -1,14 +1,16 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import { logger } from '../logging/logger.js';
 import type { Router } from 'express';
+import { errorHandler, notFound } from './errors.js';
+import type { HealthStatus } from './health.js';
 
 const log = logger('http');
 
 export interface HealthReport {
-  status: 'ok' | 'degraded';
+  status: HealthStatus;
   [detail: string]: unknown;
 }
 
@@ -57,12 +59,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use('/api/privacy', options.privacyApi);
   app.get(['/console', '/console/'], (_req, res) => res.sendFile(join(clientDir, 'console.html')));
   app.use(express.static(clientDir, { extensions: ['html'], index: 'index.html' }));
-  app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: 'no such page' } });
-  });
-  app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
-    log.error({ err: error.message }, 'request failed');
-    res.status(500).json({ error: { code: 'internal', message: 'something went wrong on our side' } });
-  });
+  app.use(notFound('no such page'));
+  app.use(errorHandler(log));
   return app;
 }

@@ -7,15 +7,17 @@ import { AUDIT_ENTRY_ID_PATTERN, type AuditDetail, type AuditLog } from '../cons
 import type { ClaimHolder, ClaimStore } from '../console/claims.js';
 import { EscalationError, type Escalation, type EscalationStore } from '../console/escalations.js';
 import { buildExportPackage } from '../console/export-package.js';
-import { hashHistory, type History } from '../console/history.js';
+import { claimRefusal, dismissRefusal, escalateStep, type Refusal } from '../console/review-rules.js';
+import { hashHistory } from '../console/history.js';
 import { mergeByReviewOrder, reportQueueFields } from '../console/report-items.js';
 import { logger } from '../logging/logger.js';
 import { effectiveDeadline, isDue } from '../evidence/retention.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import type { EvidenceDevice, EvidenceReason, EvidenceRecord } from '../evidence/types.js';
+import type { EvidenceDevice, EvidenceRecord } from '../evidence/types.js';
 import type { ReportStore, StoredReport } from '../reports/report-store.js';
-import type { ChatMode, ReportReason } from '../protocol/messages.js';
-import { ApiRequestError, apiErrorHandler, evidenceIdParam, noStore, parseInput, wholeNumber } from './api-errors.js';
+import type { AuditPage, BanResult, Claim, ItemDetail, Queue, QueueItem } from '../protocol/console-api.js';
+import { evidenceIdParam, parseInput, wholeNumber } from './api-input.js';
+import { consoleError, errorHandler, noStore } from './errors.js';
 
 const log = logger('console-api');
 
@@ -37,35 +39,6 @@ export interface ConsoleApiOptions {
   banEvidenceDays: number;
   /** Test hook: wall clock in ms since the epoch. Default Date.now. */
   now?: () => number;
-}
-
-/** One entry of `GET /queue` (docs/console-api.md). `deleteAt` is the effective deadline (a hold included). */
-export interface QueueItem {
-  /** `evidence`: a flagged frame (with an image); `report`: a user report with no frame to show. */
-  kind: 'evidence' | 'report';
-  id: string;
-  reason: EvidenceReason;
-  priority: number;
-  capturedAt: number;
-  storedAt: number;
-  deleteAt: number;
-  legalHold: boolean;
-  claimedBy: string | null;
-  claimExpiresAt: number | null;
-  escalation: Escalation | null;
-}
-
-/** `GET /items/:id`: the queue entry plus what a moderator needs to decide. */
-export interface ItemDetail extends QueueItem {
-  ipHash: string;
-  /** Null for a report (nothing of the reported chatter's device is kept). */
-  device: EvidenceDevice | null;
-  scores: Record<string, number>;
-  modelVersions: Record<string, string>;
-  sessionRef: string;
-  history: History;
-  /** For a report: why and in which kind of chat the partner reported. */
-  report?: { reason: ReportReason; mode: ChatMode };
 }
 
 /** What requireRole() leaves in res.locals.moderator (only the fields this API reads). */
@@ -135,19 +108,17 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     if (record && !isDue(record, at)) return { kind: 'evidence', record };
     const report = await queuedReport(id, at);
     if (report) return { kind: 'report', report };
-    throw new ApiRequestError(404, 'not_found', `item ${id} does not exist`);
+    throw consoleError(404, 'not_found', `item ${id} does not exist`);
   };
 
   /** 409 for actions that need an image (escalation) on a report. */
   const noImage = (id: string): never => {
-    throw new ApiRequestError(409, 'not_applicable', `item ${id} is a user report without an image: there is nothing to escalate or reveal`);
+    throw consoleError(409, 'not_applicable', `item ${id} is a user report without an image: there is nothing to escalate or reveal`);
   };
 
   /** 409 unless `name` holds the item's claim. */
   const requireClaim = async (id: string, name: string, at: number): Promise<void> => {
-    const holder = await claims.holder(id, at);
-    if (holder === null) throw new ApiRequestError(409, 'not_claimed', 'claim the item before acting on it');
-    if (holder.claimedBy !== name) throw new ApiRequestError(409, 'claimed', `the item is claimed by ${holder.claimedBy}`);
+    refuseIf(claimRefusal(await claims.holder(id, at), name));
   };
 
   const auditEntry = (actor: ConsoleActor, action: Parameters<AuditLog['append']>[0]['action'], target: string, detail: AuditDetail, at: number) =>
@@ -185,7 +156,8 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
       live.map((item) => queueItem(item, holders.get(item.id), escalated.get(item.id), at)),
       queuedReports.map((report) => reportQueueFields(report, holders.get(report.referenceId))),
     ).slice(query.offset, need);
-    res.json({ items, total: evidenceTotal + reportTotal });
+    const answer: Queue = { items, total: evidenceTotal + reportTotal };
+    res.json(answer);
   });
 
   router.post('/items/:id/claim', moderator, csrf, async (req, res) => {
@@ -194,10 +166,11 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const at = now();
     await liveItem(id, at);
     const claim = await claims.claim(id, actor.name, at);
-    if (!claim.ok) throw new ApiRequestError(409, 'claimed', `the item is claimed by ${claim.claimedBy}`);
+    if (!claim.ok) throw consoleError(409, 'claimed', `the item is claimed by ${claim.claimedBy}`);
     // Renewals are not audited: the console renews while the item stays open.
     if (!claim.renewed) await auditEntry(actor, 'claim', id, { claimExpiresAt: claim.claimExpiresAt }, at);
-    res.json({ claimedBy: claim.claimedBy, claimExpiresAt: claim.claimExpiresAt });
+    const answer: Claim = { claimedBy: claim.claimedBy, claimExpiresAt: claim.claimExpiresAt };
+    res.json(answer);
   });
 
   router.post('/items/:id/release', moderator, csrf, async (req, res) => {
@@ -205,7 +178,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const actor = actorOf(res);
     if (!(await claims.release(id, actor.name))) {
       const holder = await claims.holder(id, now());
-      if (holder !== null) throw new ApiRequestError(409, 'claimed', `the item is claimed by ${holder.claimedBy}`);
+      if (holder !== null) throw consoleError(409, 'claimed', `the item is claimed by ${holder.claimedBy}`);
     }
     res.status(204).end();
   });
@@ -289,12 +262,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
       return;
     }
     const item = target.record;
-    if (item.legalHold && item.legalHold.until > at) throw new ApiRequestError(409, 'legal_hold', `evidence ${id} is under legal hold`);
-    const escalation = await escalations.get(id);
-    if (escalation !== null && escalation.confirmedBy === null) {
-      // One moderator believes this must be reported: dismissing would destroy the evidence.
-      throw new ApiRequestError(409, 'escalation_pending', `${escalation.requestedBy} asked to escalate this item: confirm or leave it`);
-    }
+    refuseIf(dismissRefusal({ id, legalHoldUntil: item.legalHold?.until ?? null }, await escalations.get(id), at));
     await evidence.delete(id, { now: at }); // LEGAL_HOLD_ACTIVE (a hold placed meanwhile) → 409 legal_hold
     await Promise.all([claims.clear(id), escalations.clear(id)]);
     await auditEntry(actor, 'dismiss', id, { reason: item.reason }, at);
@@ -315,7 +283,8 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
       await reports.markReviewed(id);
       await claims.release(id, actor.name);
       await auditEntry(actor, 'ban', id, { referenceId: ban.referenceId, ipHash: reportedHash, days: body.days, reason: body.reason, kind: 'report' }, at);
-      res.json({ referenceId: ban.referenceId, expiresAt: ban.expiresAt });
+      const answer: BanResult = { referenceId: ban.referenceId, expiresAt: ban.expiresAt };
+      res.json(answer);
       return;
     }
     const item = target.record;
@@ -336,7 +305,8 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     await claims.release(id, actor.name);
     await auditEntry(actor, 'ban', id, { referenceId: ban.referenceId, ipHash: item.ipHash, days: body.days, reason: body.reason }, at);
     log.info({ evidenceId: id, by: actor.name, referenceId: ban.referenceId, days: body.days }, 'ban | address hash banned');
-    res.json({ referenceId: ban.referenceId, expiresAt: ban.expiresAt });
+    const answer: BanResult = { referenceId: ban.referenceId, expiresAt: ban.expiresAt };
+    res.json(answer);
   });
 
   router.post('/items/:id/escalate', moderator, csrf, async (req, res) => {
@@ -348,12 +318,8 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     if (target.kind === 'report') return noImage(id);
     const item = target.record;
     const existing = await escalations.get(id);
-    if (existing !== null && existing.confirmedBy === null && existing.requestedBy === actor.name) {
-      throw new ApiRequestError(409, 'second_moderator_required', 'a second, different moderator must confirm the escalation');
-    }
-    if (existing !== null && existing.confirmedBy !== null && existing.confirmedBy !== actor.name) {
-      throw new ApiRequestError(409, 'already_escalated', `the escalation was confirmed by ${existing.confirmedBy}`);
-    }
+    const next = escalateStep(existing, actor.name);
+    if (next.step === 'refuse') refuseIf(next.refusal);
     await requireClaim(id, actor.name, at);
 
     if (existing === null) {
@@ -367,7 +333,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     }
 
     // A second moderator confirms (or the confirmer asks again for a package that got lost).
-    const reissue = existing.confirmedBy !== null;
+    const reissue = next.step === 'reissue';
     const held = reissue ? item : await evidence.placeLegalHold(id, holdBasis(existing.requestedBy, existing.note, actor.name, note), at);
     const jpeg = await evidence.decrypt(id, at); // before confirming: an unreadable file leaves the request pending
     const escalation = reissue
@@ -387,11 +353,11 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
   router.delete('/bans/:ipHash', admin, csrf, async (req, res) => {
     const ipHash = req.params.ipHash;
     if (typeof ipHash !== 'string' || !IP_HASH_PATTERN.test(ipHash)) {
-      throw new ApiRequestError(400, 'bad_request', 'an address hash is 64 lowercase hex characters');
+      throw consoleError(400, 'bad_request', 'an address hash is 64 lowercase hex characters');
     }
     const actor = actorOf(res);
     const at = now();
-    if (!(await bans.lift(ipHash, actor.name, at))) throw new ApiRequestError(404, 'not_found', 'no ban is in force for this address hash');
+    if (!(await bans.lift(ipHash, actor.name, at))) throw consoleError(404, 'not_found', 'no ban is in force for this address hash');
     await auditEntry(actor, 'ban_lift', ipHash, {}, at);
     log.info({ by: actor.name }, 'ban | lifted');
     res.status(204).end();
@@ -401,10 +367,11 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const query = parseInput(auditQuery, req.query, 'audit query', 'limit 1..500, before = an entry id');
     const actor = actorOf(res);
     await audit.append({ actor: actor.name, action: 'audit_read', detail: { limit: query.limit, before: query.before ?? null } }, now());
-    res.json({ entries: await audit.read(query) });
+    const answer: AuditPage = { entries: await audit.read(query) };
+    res.json(answer);
   });
 
-  router.use(apiErrorHandler(log));
+  router.use(errorHandler(log));
   return router;
 }
 
@@ -440,9 +407,14 @@ export function holdBasis(requestedBy: string, requestNote: string, confirmedBy:
   return basis.length <= MAX_HOLD_BASIS ? basis : `${basis.slice(0, MAX_HOLD_BASIS - 1)}…`;
 }
 
+/** Throws the refusal, if there is one, as the API's 409. */
+function refuseIf(refusal: Refusal | null): void {
+  if (refusal !== null) throw consoleError(refusal.status, refusal.code, refusal.message);
+}
+
 /** A request or confirmation that lost a race with another moderator: 409 with the store's code. */
 function escalationConflict(error: unknown): never {
   if (!(error instanceof EscalationError)) throw error;
   const code = error.code === 'already_confirmed' ? 'already_escalated' : error.code === 'already_requested' ? 'escalation_pending' : error.code;
-  throw new ApiRequestError(409, code, error.message);
+  throw consoleError(409, code, error.message);
 }

@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AccountStore, ACCOUNT_NAME_PATTERN, MAX_PASSWORD_LENGTH } from '../console/accounts/account-store.js';
-import { totpKey } from '../console/accounts/totp-secret-box.js';
-import { SessionStore } from '../console/accounts/session-store.js';
+import { ACCOUNT_NAME_PATTERN, MAX_PASSWORD_LENGTH, type AccountStore } from '../console/accounts/account-store.js';
+import type { SessionStore } from '../console/accounts/session-store.js';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
 import { TokenBucket } from '../edge/rate-limit.js';
+import { consoleError, errorHandler, noStore, sendError } from './errors.js';
 
 const log = logger('console-auth');
 
@@ -26,17 +25,12 @@ export type ConsoleAuditFn = (entry: {
 }) => Promise<void>;
 
 export interface ConsoleAuthOptions {
-  redis: Redis;
+  /** Accounts, with their lockout rule (built in the composition root, src/console/console-stores.ts). */
+  accounts: AccountStore;
+  /** Sessions, with their idle and absolute limits. */
+  sessions: SessionStore;
   /** TLS in front: the cookie is `__Host-veil_console` with `Secure`, else `veil_console`. */
   secure: boolean;
-  /** A session unused this long ends (contract default 30). */
-  idleMinutes: number;
-  /** A session ends this long after login (contract default 12). */
-  maxSessionHours: number;
-  /** Failed logins within 15 minutes that lock an account (default 5). */
-  maxFailures: number;
-  /** How long a locked account stays locked (default 15). */
-  lockoutMinutes: number;
   /** Proxies whose X-Forwarded-For is believed, for the per-address login rate limit. */
   trustedProxies: readonly string[];
   /** Keys the address hash the rate limiter is indexed by (no raw address is kept). */
@@ -74,13 +68,6 @@ const loginBody = z
   })
   .strict();
 
-type ErrorCode = 'bad_request' | 'bad_credentials' | 'locked' | 'rate_limited' | 'unauthenticated' | 'forbidden' | 'csrf' | 'internal';
-
-function sendError(res: Response, status: number, code: ErrorCode, message: string, extra: Record<string, number> = {}): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.status(status).json({ error: { code, message, ...extra } });
-}
-
 /** The value of cookie `name` in a Cookie header, or undefined. Values are taken verbatim (ours are base64url). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
@@ -98,18 +85,15 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
+ * The middleware answers refusals itself (it may sit in front of any router); the login routes
+ * throw, and the router's error handler answers.
+ *
  * The console's authentication layer (docs/console-api.md, "Sessions, roles, CSRF"): login with
  * password + TOTP, logout, `me`, and the middleware the console routes put in front of themselves.
  */
 export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   const now = options.now ?? Date.now;
-  const accounts = new AccountStore({
-    redis: options.redis,
-    maxFailures: options.maxFailures,
-    lockoutMinutes: options.lockoutMinutes,
-    secretKey: totpKey(options.ipHashSecret),
-  });
-  const sessions = new SessionStore({ redis: options.redis, idleMinutes: options.idleMinutes, maxSessionHours: options.maxSessionHours });
+  const { accounts, sessions } = options;
   const cookieName = options.secure ? '__Host-veil_console' : 'veil_console';
   const cookieAttributes = `Path=/; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
   const buckets = new Map<string, TokenBucket>();
@@ -142,11 +126,11 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
       const session = id === undefined ? null : await sessions.touch(id, now());
       if (id === undefined || session === null) {
         if (id !== undefined) clearCookie(res);
-        sendError(res, 401, 'unauthenticated', 'log in to use the console');
+        sendError(res, consoleError(401, 'unauthenticated', 'log in to use the console'));
         return;
       }
       if (role === 'admin' && session.role !== 'admin') {
-        sendError(res, 403, 'forbidden', 'this needs an admin account');
+        sendError(res, consoleError(403, 'forbidden', 'this needs an admin account'));
         return;
       }
       const moderator: ConsoleModerator = { name: session.name, role: session.role, sessionId: id, csrfToken: session.csrfToken };
@@ -163,50 +147,36 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
     if (moderator === undefined) {
       // Mounted without requireRole in front: refuse rather than let the request through.
       log.error({ path: req.path }, 'csrf | no session on the request: put requireRole() before csrf');
-      sendError(res, 401, 'unauthenticated', 'log in to use the console');
+      sendError(res, consoleError(401, 'unauthenticated', 'log in to use the console'));
       return;
     }
     const header = req.get('X-CSRF-Token');
     if (header === undefined || !sameSecret(header, moderator.csrfToken)) {
-      sendError(res, 403, 'csrf', 'missing or wrong X-CSRF-Token header: reload the console');
+      sendError(res, consoleError(403, 'csrf', 'missing or wrong X-CSRF-Token header: reload the console'));
       return;
     }
     next();
   };
 
   const router = express.Router();
-  router.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  router.use(noStore);
 
   router.post('/login', express.json({ limit: '8kb' }), async (req, res) => {
     const waitMs = loginAllowance(req);
     if (waitMs > 0) {
-      const retryAfterSeconds = Math.ceil(waitMs / 1000);
-      res.setHeader('Retry-After', String(retryAfterSeconds));
-      sendError(res, 429, 'rate_limited', 'too many login attempts from your address: wait a moment', { retryAfterSeconds });
-      return;
+      throw consoleError(429, 'rate_limited', 'too many login attempts from your address: wait a moment', Math.ceil(waitMs / 1000));
     }
     const parsed = loginBody.safeParse(req.body);
-    if (!parsed.success) {
-      sendError(res, 400, 'bad_request', 'expected { name, password, code } with a 6-digit code');
-      return;
-    }
+    if (!parsed.success) throw consoleError(400, 'bad_request', 'expected { name, password, code } with a 6-digit code');
     const { name, password, code } = parsed.data;
     const actor = ACCOUNT_NAME_PATTERN.test(name) ? name : 'unknown';
     const verdict = await accounts.verifyLogin(name, password, code, now());
     if (!verdict.ok) {
       await options.audit({ actor, action: 'login_failed', detail: { reason: verdict.reason } });
       if (verdict.reason === 'locked') {
-        res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
-        sendError(res, 423, 'locked', 'too many failed logins for this account: try again later', {
-          retryAfterSeconds: verdict.retryAfterSeconds,
-        });
-      } else {
-        sendError(res, 401, 'bad_credentials', BAD_CREDENTIALS_MESSAGE);
+        throw consoleError(423, 'locked', 'too many failed logins for this account: try again later', verdict.retryAfterSeconds);
       }
-      return;
+      throw consoleError(401, 'bad_credentials', BAD_CREDENTIALS_MESSAGE);
     }
     const { account } = verdict;
     await options.audit({ actor: account.name, action: 'login', detail: { role: account.role } });
@@ -231,19 +201,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
     res.json({ name: moderator.name, role: moderator.role, csrfToken: moderator.csrfToken });
   });
 
-  router.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) {
-      next(error);
-      return;
-    }
-    if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
-      // body-parser: malformed JSON, too large, wrong charset.
-      sendError(res, error.status === 413 ? 413 : 400, 'bad_request', 'the request body is not acceptable JSON');
-      return;
-    }
-    log.error({ err: error.message }, 'request failed');
-    sendError(res, 500, 'internal', 'something went wrong on our side');
-  });
+  router.use(errorHandler(log));
 
   return { router, requireRole, csrf, accounts, sessions };
 }

@@ -1,28 +1,30 @@
 import express, { type Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { BanStore } from '../bans/ban-store.js';
-import type { Config } from '../config/schema.js';
 import type { AuditLog } from '../console/audit-log.js';
-import { ClaimStore } from '../console/claims.js';
-import { EscalationStore } from '../console/escalations.js';
-import { logger } from '../logging/logger.js';
+import type { ConsoleStores } from '../console/console-stores.js';
 import type { EvidenceStore } from '../evidence/store.js';
+import { logger } from '../logging/logger.js';
 import type { ReportStore } from '../reports/report-store.js';
-import { apiErrorHandler, noStore, sendError } from './api-errors.js';
 import { createConsoleApi } from './console-api.js';
 import { createConsoleAuth } from './console-auth.js';
+import { errorHandler, noStore, notFound } from './errors.js';
 
 const log = logger('console-api');
 
 export interface ConsoleRoutesParts {
-  config: Config;
-  redis: Redis;
+  stores: ConsoleStores;
   evidence: EvidenceStore;
   bans: BanStore;
   reports: ReportStore;
   audit: AuditLog;
-  /** The edge's address-hash secret: keys login rate limits, device hashes and sealed TOTP secrets. */
+  /** TLS in front: the session cookie is `__Host-` prefixed and `Secure`. */
+  secure: boolean;
+  /** Proxies whose X-Forwarded-For is believed, for the per-address login rate limit. */
+  trustedProxies: readonly string[];
+  /** The edge's address-hash secret: keys login rate limits and device hashes. */
   ipHashSecret: string;
+  /** How long the evidence behind a moderator's ban is kept, in days. */
+  banEvidenceDays: number;
 }
 
 /**
@@ -30,15 +32,12 @@ export interface ConsoleRoutesParts {
  * moderator API behind its JSON parser, then JSON answers for unknown routes and bad bodies.
  */
 export function consoleRoutes(parts: ConsoleRoutesParts): Router {
-  const { config, redis, audit } = parts;
+  const { stores, audit } = parts;
   const auth = createConsoleAuth({
-    redis,
-    secure: Boolean(config.tlsCertFile && config.tlsKeyFile),
-    idleMinutes: config.consoleIdleMinutes,
-    maxSessionHours: config.consoleMaxSessionHours,
-    maxFailures: config.consoleMaxLoginFailures,
-    lockoutMinutes: config.consoleLockoutMinutes,
-    trustedProxies: config.trustedProxies,
+    accounts: stores.accounts,
+    sessions: stores.sessions,
+    secure: parts.secure,
+    trustedProxies: parts.trustedProxies,
     ipHashSecret: parts.ipHashSecret,
     audit: (entry) => audit.append(entry),
   });
@@ -47,17 +46,17 @@ export function consoleRoutes(parts: ConsoleRoutesParts): Router {
     bans: parts.bans,
     reports: parts.reports,
     audit,
-    claims: new ClaimStore(redis, { leaseMinutes: config.consoleClaimLeaseMinutes }),
-    escalations: new EscalationStore(redis),
+    claims: stores.claims,
+    escalations: stores.escalations,
     auth,
     deviceHashSecret: parts.ipHashSecret,
-    banEvidenceDays: config.banEvidenceDays,
+    banEvidenceDays: parts.banEvidenceDays,
   });
   const router = express.Router();
   router.use(noStore);
   router.use(auth.router);
   router.use(express.json({ limit: '16kb' }), api);
-  router.use((_req, res) => sendError(res, 404, 'not_found', 'no such console API route'));
-  router.use(apiErrorHandler(log));
+  router.use(notFound('no such console API route'));
+  router.use(errorHandler(log));
   return router;
 }

@@ -1,9 +1,10 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
 import type { PrivacyService } from '../privacy/privacy-service.js';
 import { originAllowed } from '../edge/origin.js';
 import { TokenBucket, type Clock } from '../edge/rate-limit.js';
+import { errorHandler, noStore, notFound, privacyError } from './errors.js';
 
 const log = logger('privacy-api');
 
@@ -23,19 +24,6 @@ export interface PrivacyApiOptions {
 
 /** Buckets kept before idle (full) ones are dropped; bounds memory under address churn. */
 const MAX_TRACKED = 10_000;
-
-/** A refused request; the error handler turns it into `{ error: { code, message } }`. */
-class PrivacyRequestError extends Error {
-  override readonly name = 'PrivacyRequestError';
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * One token bucket per keyed address hash, in this process (several nodes each allow the rate).
@@ -83,10 +71,7 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
   const limiter = new AddressRateLimiter(options.requestsPerMinute ?? 10, options.now);
   const router = express.Router();
 
-  router.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  router.use(noStore);
 
   /**
    * The requester's keyed hash. Cheap refusals (a foreign Origin) come first, so a cross-site page
@@ -95,13 +80,12 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
   const requester = (req: Request, res: Response): string => {
     const origin = req.get('origin');
     if (origin !== undefined && !originAllowed(origin, req.get('host'), allowedOrigins)) {
-      throw new PrivacyRequestError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
+      throw privacyError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
     }
     const ipHash = hashAddress(clientAddress(req, trustedProxies), ipHashSecret);
     const wait = limiter.take(ipHash);
     if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      throw new PrivacyRequestError(429, 'rate_limited', `too many privacy requests from this connection; try again in ${wait} s`);
+      throw privacyError(429, 'rate_limited', `too many privacy requests from this connection; try again in ${wait} s`, wait);
     }
     return ipHash;
   };
@@ -113,10 +97,10 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
 
   router.post('/erase', async (req, res) => {
     if (!isJson(req.get('content-type'))) {
-      throw new PrivacyRequestError(403, 'json_required', 'send the erase request as Content-Type: application/json from Veil’s My data page');
+      throw privacyError(403, 'json_required', 'send the erase request as Content-Type: application/json from Veil’s My data page');
     }
     if (!originAllowed(req.get('origin'), req.get('host'), allowedOrigins)) {
-      throw new PrivacyRequestError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
+      throw privacyError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
     }
     const ipHash = requester(req, res);
     const result = await service.erase(ipHash);
@@ -124,30 +108,11 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
     res.json(result);
   });
 
-  router.use((_req, res) => sendError(res, 404, 'not_found', 'no such privacy API route'));
-  router.use(handleError);
+  router.use(notFound('no such privacy API route'));
+  router.use(errorHandler(log));
   return router;
 }
 
 function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
-}
-
-/** Every failure of this router ends here, so the answer is always `{ error: { code, message } }`. */
-function handleError(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (res.headersSent) {
-    next(error);
-    return;
-  }
-  if (error instanceof PrivacyRequestError) {
-    sendError(res, error.status, error.code, error.message);
-    return;
-  }
-  // Only the message: ioredis errors carry command arguments (which hold the address hash).
-  log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
-  sendError(res, 500, 'internal', 'something went wrong on our side; please try again later');
-}
-
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
 }

@@ -90,7 +90,3 @@ export type FromWorkerMessage =
   | { readonly type: 'result'; readonly id: number; readonly classification: Classification }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };
 
-/** Exhaustiveness guard for switches over the unions above. */
-export function assertUnreachable(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { projectRoot } from '../config/paths.js';
 import { logger } from '../logging/logger.js';
-import { assertUnreachable, type Classification, type ClassifierBackend, type ClassifierBackendPreference, type FromWorkerMessage, type ModelLoadErrors, type ModelVersions, type ToWorkerMessage, type WorkerOptions } from './classification.js';
+import { assertUnreachable } from '../protocol/messages.js';
+import { type Classification, type ClassifierBackend, type ClassifierBackendPreference, type FromWorkerMessage, type ModelLoadErrors, type ModelVersions, type ToWorkerMessage, type WorkerOptions } from './classification.js';
 
 const log = logger('classifier-pool');
 

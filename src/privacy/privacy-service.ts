@@ -7,10 +7,10 @@ import type { EvidenceReason, EvidenceRecord } from '../evidence/types.js';
 import type { ReportReason } from '../protocol/messages.js';
 import type { ReportStore, StoredReport } from '../reports/report-store.js';
 import type { PrivacyLog } from './privacy-log.js';
-import { KEPT_BAN_EVIDENCE, KEPT_LEGAL_HOLD, type BanHolding, type EraseResult, type EvidenceHolding, type Holdings } from './privacy-types.js';
+import { KEPT_BAN_EVIDENCE, KEPT_LEGAL_HOLD, type BanHolding, type EraseResult, type EvidenceHolding, type Holdings } from '../protocol/privacy-api.js';
 
 export { KEPT_BAN_EVIDENCE, KEPT_LEGAL_HOLD, type BanHolding, type EraseResult, type EvidenceHolding, type Holdings };
-export type { ReportHolding } from './privacy-types.js';
+export type { ReportHolding } from '../protocol/privacy-api.js';
 
 const log = logger('privacy');
 

@@ -71,6 +71,14 @@ export type PartnerLeftReason = (typeof PARTNER_LEFT_REASONS)[number];
 export const CLOSE_REASONS = ['flooding', 'abuse', 'server_shutdown', 'replaced', 'banned'] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
+/** The WebSocket close code (private range) of each reason; the close frame's reason text is the CloseReason. */
+export const CLOSE_CODES: Readonly<Record<CloseReason, number>> = { flooding: 4001, abuse: 4002, server_shutdown: 4003, replaced: 4004, banned: 4005 };
+
+/** The reason a close code stands for, or null for a code that is not one of ours. */
+export function closeReasonOf(code: number): CloseReason | null {
+  return CLOSE_REASONS.find((reason) => CLOSE_CODES[reason] === code) ?? null;
+}
+
 export interface ConsumerDescription {
   id: string;
   producerId: string;
@@ -141,6 +149,7 @@ export const ERROR_TEXT: Record<ErrorCode, string> = {
   internal: 'Something went wrong on our side. Try again.',
 };
 
+/** The end of every exhaustive dispatch: the compiler refuses a case left out; at run time it throws. */
 export function assertUnreachable(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

@@ -3,6 +3,7 @@ import type { WebSocket, RawData } from 'ws';
 import {
   clientMessageSchema,
   type ClientMessage,
+  CLOSE_CODES,
   type CloseReason,
   type ErrorCode,
   type ResponseData,
@@ -22,9 +23,6 @@ export type ConnectionEvents = {
   /** The socket is gone (closed by either side, or missed heartbeats). Emitted once. */
   close: [];
 };
-
-/** Close codes in the private range; the reason text is the CloseReason. */
-const CLOSE_CODE: Record<CloseReason, number> = { flooding: 4001, abuse: 4002, server_shutdown: 4003, replaced: 4004, banned: 4005 };
 
 /**
  * One browser's WebSocket: parses and validates every frame at the edge, answers malformed ones
@@ -76,7 +74,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   closeWith(reason: CloseReason, message: string): void {
     if (this.#closed) return;
     this.send({ type: 'closing', reason, message });
-    this.#ws.close(CLOSE_CODE[reason], reason);
+    this.#ws.close(CLOSE_CODES[reason], reason);
   }
 
   get closed(): boolean {

@@ -21,6 +21,7 @@ import { totpKey } from '../console/accounts/totp-secret-box.js';
 import { AuditLog } from '../console/audit-log.js';
 import { addressHashSecret } from '../edge/secret.js';
 import { loadConfig } from '../config/load.js';
+import { assertUnreachable } from '../protocol/messages.js';
 import { setLogLevel } from '../logging/logger.js';
 import { openRedis } from '../store/redis.js';
 import type { CliOutput } from './pdq-cli.js';
@@ -160,9 +161,6 @@ async function execute(command: Command, stores: ConsoleUserStores, password: st
 /** Who the audit log names for account changes made with this command (it has no session). */
 const CLI_ACTOR = 'console-user';
 
-function assertUnreachable(value: never): never {
-  throw new Error(`unhandled command ${JSON.stringify(value)}`);
-}
 
 /**
  * Runs the tool and resolves to its exit code: 0 done, 1 refused (bad name or password, name taken

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { totpKey } from '../../src/console/accounts/totp-secret-box.js';
 import { AccountError, AccountStore } from '../../src/console/accounts/account-store.js';
+import { createConsoleStores, type ConsoleStoreOptions } from '../../src/console/console-stores.js';
 import { createConsoleAuth, type ConsoleAuth, type ConsoleAuthOptions, type ConsoleModerator } from '../../src/http/console-auth.js';
 import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -43,14 +44,20 @@ describe('console auth', () => {
   let secrets: Record<string, string>;
 
   /** `appJson: false` leaves body parsing to the router (an app-level parser answers bad JSON itself). */
-  const serve = async (overrides: Partial<ConsoleAuthOptions> = {}, appJson = true): Promise<void> => {
-    auth = createConsoleAuth({
-      redis: redis.redis,
-      secure: false,
+  const serve = async (overrides: Partial<ConsoleAuthOptions & ConsoleStoreOptions> = {}, appJson = true): Promise<void> => {
+    const stores = createConsoleStores(redis.redis, {
+      maxLoginFailures: 5,
+      lockoutMinutes: 15,
       idleMinutes: 30,
       maxSessionHours: 12,
-      maxFailures: 5,
-      lockoutMinutes: 15,
+      claimLeaseMinutes: 5,
+      ipHashSecret: 'test-ip-hash-secret',
+      ...overrides,
+    });
+    auth = createConsoleAuth({
+      accounts: stores.accounts,
+      sessions: stores.sessions,
+      secure: false,
       trustedProxies: [],
       ipHashSecret: 'test-ip-hash-secret',
       audit: async (entry) => void audits.push(entry),

@@ -11,7 +11,7 @@ import {
   minutesText,
   NetworkError,
 } from '../../client/src/console/api-error.js';
-import { auditEntrySchema, queueItemSchema } from '../../client/src/console/api-types.js';
+import { auditEntrySchema, queueItemSchema } from '../../src/protocol/console-api.js';
 import {
   absoluteTime,
   auditDetailText,
@@ -330,6 +330,7 @@ describe('describeApiError', () => {
 
 describe('answer schemas', () => {
   const item = {
+    kind: 'evidence',
     id: 'ev1',
     reason: 'nudity',
     priority: 3,
@@ -342,18 +343,19 @@ describe('answer schemas', () => {
     escalation: null,
   };
 
-  it('accepts a queue item of the contract and refuses one without id', () => {
-    expect(queueItemSchema.parse(item)).toEqual({ kind: 'evidence', ...item });
+  it('accepts a queue item of the contract and refuses one without id or kind', () => {
+    expect(queueItemSchema.parse(item)).toEqual(item);
+    expect(queueItemSchema.safeParse({ ...item, kind: undefined }).success).toBe(false);
     expect(queueItemSchema.parse({ ...item, kind: 'report' }).kind).toBe('report');
     expect(queueItemSchema.safeParse({ ...item, kind: 'rumour' }).success).toBe(false);
     expect(queueItemSchema.safeParse({ ...item, id: undefined }).success).toBe(false);
   });
 
-  it('reads audit times given as numbers or ISO strings, and ids as strings', () => {
-    const base = { actor: 'ana', action: 'login', target: null };
-    expect(auditEntrySchema.parse({ ...base, id: 7, at: NOW }).id).toBe('7');
-    expect(auditEntrySchema.parse({ ...base, id: 'a', at: new Date(NOW).toISOString() }).at).toBe(NOW);
-    expect(auditEntrySchema.safeParse({ ...base, id: 'a', at: 'yesterday' }).success).toBe(false);
+  it('reads audit entries as the server writes them: stream ids, times in ms, and nothing else', () => {
+    const entry = { id: `${NOW}-0`, at: NOW, actor: 'ana', action: 'login', target: null, detail: { role: 'moderator' } };
+    expect(auditEntrySchema.parse(entry)).toEqual(entry);
+    expect(auditEntrySchema.safeParse({ ...entry, id: 7 }).success).toBe(false);
+    expect(auditEntrySchema.safeParse({ ...entry, at: new Date(NOW).toISOString() }).success).toBe(false);
   });
 });
 
@@ -433,7 +435,7 @@ describe('ConsoleApi over HTTP', () => {
   });
 
   it('tells a requested escalation (202) from a confirmed one with its package (200)', async () => {
-    const escalation = { requestedBy: 'ana', requestedAt: NOW, confirmedBy: null };
+    const escalation = { requestedBy: 'ana', requestedAt: NOW, note: 'first', confirmedBy: null, confirmedAt: null };
     const exported = {
       format: 'veil-incident-1',
       incident: { evidenceId: 'ev1', reason: 'confident_minor' },

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
+import { errorBodySchema } from '../../../src/protocol/http-errors.js';
 import { ApiError, ContractError, NetworkError } from './api-error.js';
 import {
   auditPageSchema,
   banResultSchema,
   claimSchema,
-  errorBodySchema,
   escalateResultSchema,
   itemDetailSchema,
   meSchema,
@@ -16,7 +16,7 @@ import {
   type ItemDetail,
   type Me,
   type Queue,
-} from './api-types.js';
+} from '../../../src/protocol/console-api.js';
 
 export interface EscalateOutcome {
   /** 202: the first request, waiting for a second moderator; 200: confirmed, with the package. */
@@ -184,5 +184,5 @@ async function toApiError(response: Response): Promise<ApiError> {
   const parsed = errorBodySchema.safeParse(body);
   if (!parsed.success) return new ApiError(response.status, `http_${response.status}`, '', headerSeconds);
   const { code, message, retryAfterSeconds } = parsed.data.error;
-  return new ApiError(response.status, code, message ?? '', retryAfterSeconds ?? headerSeconds);
+  return new ApiError(response.status, code, message, retryAfterSeconds ?? headerSeconds);
 }

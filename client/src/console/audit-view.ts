@@ -1,5 +1,5 @@
 import { byId, el, setShown } from '../dom.js';
-import type { AuditEntry } from './api-types.js';
+import type { AuditEntry } from '../../../src/protocol/console-api.js';
 import { absoluteTimeWithSeconds, auditDetailText, machineTime } from './format.js';
 
 /** The audit log table (admins only), newest first; "Older entries" appends the next page. */

@@ -1,5 +1,5 @@
 import { el } from '../dom.js';
-import type { QueueItem } from './api-types.js';
+import type { QueueItem } from '../../../src/protocol/console-api.js';
 import { escalationBadge, escalationState } from './format.js';
 
 /** The small status labels an item carries in the queue and in the item view. */

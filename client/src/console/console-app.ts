@@ -1,6 +1,6 @@
 import type { ConsoleApi } from './api-client.js';
 import { ApiError, NetworkError, SESSION_ENDED, claimedText, describeApiError, isApiError, isSessionEnded } from './api-error.js';
-import type { ItemDetail, Me, QueueItem } from './api-types.js';
+import type { ItemDetail, Me, QueueItem } from '../../../src/protocol/console-api.js';
 import type { AuditView } from './audit-view.js';
 import type { EvidenceImage } from './evidence-image.js';
 import { banInForce, banResultText, escalationState, exportFilename } from './format.js';
@@ -8,7 +8,7 @@ import type { Credentials, LoginView } from './login-view.js';
 import type { ItemDialogs } from './item-dialogs.js';
 import type { ItemView } from './item-view.js';
 import type { Command } from './keyboard.js';
-import { assertUnreachable } from './never.js';
+import { assertUnreachable } from '../../../src/protocol/messages.js';
 import { OpenItem } from './open-item.js';
 import type { QueueView } from './queue-view.js';
 import type { Shell } from './shell.js';

@@ -1,5 +1,5 @@
 import type { EvidenceReason } from '../../../src/evidence/reasons.js';
-import type { Escalation } from './api-types.js';
+import type { Escalation } from '../../../src/protocol/console-api.js';
 
 /** Labels, times and short texts the console shows. Pure: every function is unit-tested. */
 

@@ -1,5 +1,5 @@
 import { byId, el, setShown } from '../dom.js';
-import type { History, ItemDetail } from './api-types.js';
+import type { History, ItemDetail } from '../../../src/protocol/console-api.js';
 import { itemBadges } from './badges.js';
 import {
   absoluteTime,

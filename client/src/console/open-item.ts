@@ -1,5 +1,5 @@
 import type { ConsoleApi } from './api-client.js';
-import type { ItemDetail } from './api-types.js';
+import type { ItemDetail } from '../../../src/protocol/console-api.js';
 import { ApiError } from './api-error.js';
 import { claimRenewDelayMs } from './format.js';
 

@@ -1,5 +1,5 @@
 import { byId, el } from '../dom.js';
-import type { Queue, QueueItem } from './api-types.js';
+import type { Queue, QueueItem } from '../../../src/protocol/console-api.js';
 import { itemBadges } from './badges.js';
 import { absoluteTime, deadlineUrgency, queueCountText, reasonInfo } from './format.js';
 import { moveIndex } from './keyboard.js';

@@ -1,5 +1,5 @@
 import { byId, setShown } from '../dom.js';
-import type { Me } from './api-types.js';
+import type { Me } from '../../../src/protocol/console-api.js';
 import type { ConsoleView } from './keyboard.js';
 
 /**

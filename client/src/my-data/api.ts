@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import {
   eraseResultSchema,
   holdingsSchema,
-  privacyErrorSchema,
   type EraseResult,
   type Holdings,
-} from '../../../src/privacy/privacy-types.js';
+} from '../../../src/protocol/privacy-api.js';
+import { errorBodySchema, PRIVACY_ERROR_CODES, type PrivacyErrorCode } from '../../../src/protocol/http-errors.js';
 
 const BASE = '/api/privacy';
 
@@ -44,21 +44,26 @@ async function call<T>(url: string, init: RequestInit, schema: z.ZodType<T>): Pr
     if (parsed.success) return parsed.data;
     throw new PrivacyApiError('bad_answer', 'The server sent an answer this page does not understand. Reload the page and try again.');
   }
-  const error = privacyErrorSchema.safeParse(body);
+  const error = errorBodySchema.safeParse(body);
   const code = error.success ? error.data.error.code : `http_${response.status}`;
   throw new PrivacyApiError(code, humanMessage(code, response.status, error.success ? error.data.error.message : undefined));
 }
 
+const REFUSED_ELSEWHERE = 'This request was refused because it did not come from Veil’s own My data page. Reload this page and try again.';
+
+/** A sentence for every code the privacy API can answer with: the compiler refuses a new code without one. */
+const CODE_TEXT: Readonly<Record<PrivacyErrorCode, string>> = {
+  rate_limited: 'Too many requests from this connection. Wait a minute, then try again.',
+  forbidden_origin: REFUSED_ELSEWHERE,
+  json_required: REFUSED_ELSEWHERE,
+  internal: 'Something went wrong on our side. Please try again later.',
+  not_found: 'This page asked the server for something it does not have. Reload the page and try again.',
+  bad_request: 'The server did not understand this page’s request. Reload the page and try again.',
+};
+
+const isPrivacyErrorCode = (code: string): code is PrivacyErrorCode => (PRIVACY_ERROR_CODES as readonly string[]).includes(code);
+
 function humanMessage(code: string, status: number, serverMessage: string | undefined): string {
-  switch (code) {
-    case 'rate_limited':
-      return 'Too many requests from this connection. Wait a minute, then try again.';
-    case 'forbidden_origin':
-    case 'json_required':
-      return 'This request was refused because it did not come from Veil’s own My data page. Reload this page and try again.';
-    case 'internal':
-      return 'Something went wrong on our side. Please try again later.';
-    default:
-      return serverMessage ?? `The request failed (HTTP ${status}). Please try again later.`;
-  }
+  const known = isPrivacyErrorCode(code) ? CODE_TEXT[code] : null;
+  return known ?? serverMessage ?? `The request failed (HTTP ${status}). Please try again later.`;
 }

@@ -1,4 +1,4 @@
-import { KEPT_BAN_EVIDENCE, KEPT_LEGAL_HOLD, type EraseResult, type Holdings } from '../../../src/privacy/privacy-types.js';
+import { KEPT_BAN_EVIDENCE, KEPT_LEGAL_HOLD, type EraseResult, type Holdings } from '../../../src/protocol/privacy-api.js';
 
 /** A date and time in UTC, the way the ban message gives it: "2026-11-25 14:03 UTC". */
 export function formatTime(ms: number): string {

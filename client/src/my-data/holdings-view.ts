@@ -1,5 +1,5 @@
 import { byId, el, setShown } from '../dom.js';
-import type { BanHolding, EvidenceHolding, Holdings, ReportHolding } from '../../../src/privacy/privacy-types.js';
+import type { BanHolding, EvidenceHolding, Holdings, ReportHolding } from '../../../src/protocol/privacy-api.js';
 import { formatTime } from './format.js';
 
 /** Renders the lists of what Veil holds (#holdings-bans, #holdings-evidence, #holdings-reports). */

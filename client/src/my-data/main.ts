@@ -3,7 +3,7 @@
  * "Delete my data" request. The theme toggle comes from app.js, which the page also loads.
  */
 import { byId, el, setShown } from '../dom.js';
-import type { Holdings } from '../../../src/privacy/privacy-types.js';
+import type { Holdings } from '../../../src/protocol/privacy-api.js';
 import { PrivacyApiError, eraseMyData, fetchHoldings } from './api.js';
 import { deletedSummary, eraseOutcome, keptSummary } from './format.js';
 import { HoldingsView } from './holdings-view.js';

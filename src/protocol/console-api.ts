@@ -1,22 +1,17 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS } from '../../../src/console/audit-actions.js';
+import { EVIDENCE_REASONS } from '../evidence/reasons.js';
+import { AUDIT_ACTIONS } from '../console/audit-actions.js';
 
 export { AUDIT_ACTIONS };
 
 /**
- * The console API's answers (docs/console-api.md), validated where they enter the page so that
- * everything past the API client works with typed values. Times are ms since the epoch.
+ * The console API's answers (docs/console-api.md): the one contract of the server
+ * (src/http/console-api.ts types its answers from it) and the console page (client/src/console,
+ * which validates every answer with it). Times are ms since the epoch. Imports zod and import-free
+ * modules only, so the browser bundle can take it.
  */
 
-const timestamp = z.number().finite();
-/** The audit log's `at` may be a number or an ISO string; either becomes ms since the epoch. */
-const flexibleTimestamp = z.union([
-  timestamp,
-  z
-    .string()
-    .transform((text) => Date.parse(text))
-    .pipe(timestamp),
-]);
+const timestamp = z.number().int().nonnegative();
 
 export const ROLES = ['moderator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -32,17 +27,16 @@ export const escalationSchema = z.object({
   requestedBy: z.string(),
   requestedAt: timestamp,
   confirmedBy: z.string().nullable(),
-  confirmedAt: timestamp.nullable().optional(),
-  note: z.string().optional(),
+  confirmedAt: timestamp.nullable(),
+  note: z.string(),
 });
 export type Escalation = z.infer<typeof escalationSchema>;
 
 export const queueItemSchema = z.object({
   /** `report`: a user report of a chat with no frame sample (text chat): nothing to show but the report. */
-  kind: z.enum(['evidence', 'report']).default('evidence'),
+  kind: z.enum(['evidence', 'report']),
   id: z.string().min(1),
-  /** An EvidenceReason; kept a string so that a new reason shows up instead of breaking the queue. */
-  reason: z.string(),
+  reason: z.enum(EVIDENCE_REASONS),
   priority: z.number(),
   capturedAt: timestamp,
   storedAt: timestamp,
@@ -70,7 +64,7 @@ export const historySchema = z.object({
       createdAt: timestamp,
       expiresAt: timestamp.nullable(),
       by: z.string(),
-      liftedAt: timestamp.nullable().optional(),
+      liftedAt: timestamp.nullable(),
     }),
   ),
 });
@@ -109,28 +103,17 @@ export const escalateResultSchema = z.object({
 });
 export type EscalateResult = z.infer<typeof escalateResultSchema>;
 
-
 export const auditEntrySchema = z.object({
-  id: z.union([z.string(), z.number()]).transform(String),
-  at: flexibleTimestamp,
+  /** Redis stream id `<ms>-<seq>`; pass it as `before` to read the next page. */
+  id: z.string(),
+  at: timestamp,
   actor: z.string(),
   /** One of AUDIT_ACTIONS; kept a string so that a new action is shown rather than refused. */
   action: z.string(),
-  target: z.string().nullable().optional(),
-  detail: z.unknown().optional(),
+  target: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 export const auditPageSchema = z.object({ entries: z.array(auditEntrySchema) });
 export type AuditPage = z.infer<typeof auditPageSchema>;
-
-/** `{ error: { code, message } }`, the body of every error answer. */
-export const errorBodySchema = z.object({
-  error: z
-    .object({
-      code: z.string(),
-      message: z.string().optional(),
-      retryAfterSeconds: z.number().nonnegative().optional(),
-    })
-    .passthrough(),
-});

@@ -54,8 +54,6 @@ export const eraseResultSchema = z.object({
   kept: z.object({ bans: count, evidence: count }),
 });
 
-/** Every refusal and failure of the API. */
-export const privacyErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export type BanHolding = z.infer<typeof banHoldingSchema>;
 export type EvidenceHolding = z.infer<typeof evidenceHoldingSchema>;
