@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadCascadeModels, runCascade } from '../src/moderation/cascade.js';
-import { assertUnreachable, type FromWorkerMessage, type ToWorkerMessage, type WorkerOptions } from '../src/moderation/classification.js';
+import { assertUnreachable } from '../src/protocol/messages.js';
+import { type FromWorkerMessage, type ToWorkerMessage, type WorkerOptions } from '../src/moderation/classification.js';
 
 const port = parentPort;
 if (port === null) throw new Error('classifier-worker | must run as a worker thread (see ClassifierPool)');

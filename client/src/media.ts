@@ -48,9 +48,9 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     const { routerRtpCapabilities } = await signaling.request('media.capabilities', {});
     const device = new Device();
     // The server's capabilities are validated by mediasoup-client (it throws a TypeError on bad ones).
-    await device.load({ routerRtpCapabilities: routerRtpCapabilities as unknown as types.RtpCapabilities });
+    await device.load({ routerRtpCapabilities: routerRtpCapabilities });
     const { send, recv } = await signaling.request('media.transports', {
-      rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown>,
+      rtpCapabilities: device.rtpCapabilities,
     });
     const sendTransport = device.createSendTransport(send as unknown as types.TransportOptions);
     let recvTransport: types.Transport;
@@ -138,11 +138,11 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   }
 
   async sendStats(): Promise<object[]> {
-    return this.#closed ? [] : Array.from((await this.#send.getStats()).values());
+    return this.#closed ? [] : Array.from((await this.#send.getStats()).values() as IterableIterator<object>);
   }
 
   async recvStats(): Promise<object[]> {
-    return this.#closed ? [] : Array.from((await this.#recv.getStats()).values());
+    return this.#closed ? [] : Array.from((await this.#recv.getStats()).values() as IterableIterator<object>);
   }
 
   close(): void {
@@ -159,7 +159,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
       const direction = transport.direction;
       transport.on('connect', ({ dtlsParameters }, callback, errback) => {
         this.#signaling
-          .request('media.connect', { direction, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> })
+          .request('media.connect', { direction, dtlsParameters: dtlsParameters })
           .then(callback, errback);
       });
       transport.on('connectionstatechange', (state) => {
@@ -168,7 +168,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     }
     this.#send.on('produce', ({ kind, rtpParameters }, callback, errback) => {
       this.#signaling
-        .request('media.produce', { kind, rtpParameters: rtpParameters as unknown as Record<string, unknown> })
+        .request('media.produce', { kind, rtpParameters: rtpParameters })
         .then(({ producerId }) => callback({ id: producerId }), errback);
     });
   }

@@ -34,6 +34,6 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
     ? createHttpsServer({ cert: readFileSync(options.tlsCertFile), key: readFileSync(options.tlsKeyFile) }, handler)
     : createHttpServer(handler);
   server.listen(options.port, options.host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
   return { server, secure };
 }

@@ -1,4 +1,4 @@
-import express, { type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
 import type { PrivacyService } from '../privacy/privacy-service.js';
@@ -77,7 +77,7 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
    * The requester's keyed hash. Cheap refusals (a foreign Origin) come first, so a cross-site page
    * cannot spend its victim's rate allowance; then the rate limit.
    */
-  const requester = (req: Request, res: Response): string => {
+  const requester = (req: Request): string => {
     const origin = req.get('origin');
     if (origin !== undefined && !originAllowed(origin, req.get('host'), allowedOrigins)) {
       throw privacyError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
@@ -91,7 +91,7 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
   };
 
   router.get('/holdings', async (req, res) => {
-    const ipHash = requester(req, res);
+    const ipHash = requester(req);
     res.json(await service.holdings(ipHash));
   });
 
@@ -102,7 +102,7 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
     if (!originAllowed(req.get('origin'), req.get('host'), allowedOrigins)) {
       throw privacyError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
     }
-    const ipHash = requester(req, res);
+    const ipHash = requester(req);
     const result = await service.erase(ipHash);
     log.info({ deleted: result.deleted, kept: result.kept }, 'erase | done');
     res.json(result);

@@ -26,6 +26,7 @@ function mediaOf(chatter: Chatter): ChatterMedia {
   return chatter.media;
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a missing worker is a rejection, like every other request
 export async function mediaCapabilities(pool: WorkerPool): Promise<ResponseData['media.capabilities']> {
   const slot = (() => {
     try {
@@ -48,7 +49,7 @@ export async function mediaTransports(
     chatter.media?.close();
     chatter.media = undefined;
     const slot = pool.pick();
-    chatter.media = await ChatterMedia.create(slot, message.rtpCapabilities as unknown as types.RtpCapabilities);
+    chatter.media = await ChatterMedia.create(slot, message.rtpCapabilities);
     return chatter.media.describeTransports();
   });
 }

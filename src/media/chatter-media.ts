@@ -54,7 +54,7 @@ export class ChatterMedia {
       id: t.id,
       iceParameters: { ...t.iceParameters },
       iceCandidates: t.iceCandidates.map((c) => ({ ...c })),
-      dtlsParameters: { ...t.dtlsParameters } as unknown as Record<string, unknown>,
+      dtlsParameters: { ...t.dtlsParameters },
     });
     return { send: describe(this.#transports.send), recv: describe(this.#transports.recv) };
   }
@@ -122,7 +122,7 @@ export class ChatterMedia {
         id: consumer.id,
         producerId: producer.id,
         kind: consumer.kind,
-        rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+        rtpParameters: consumer.rtpParameters,
       });
     }
     return descriptions;

@@ -200,7 +200,7 @@ export class ClassifierPool extends EventEmitter<ClassifierPoolEvents> {
     try {
       checkFrame(rgb, width, height);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new TypeError('invalid frame'));
     }
     const idle = this.#slots.find((slot): slot is Slot => slot !== null && slot.job === null);
     if (!idle && this.#queue.length >= this.#queueLimit) return Promise.reject(new PoolBusyError(this.#queue.length));

@@ -16,7 +16,7 @@ export function evidenceScores(classification: Classification): Record<string, n
   const scores: Record<string, number> = {};
   if (classification.pdq) scores.pdqQuality = classification.pdq.quality;
   if (classification.hashMatch) scores.hashMatchDistance = classification.hashMatch.distance;
-  for (const [name, value] of Object.entries(classification.nudity ?? {})) scores[`nudity${name}`] = round(value);
+  for (const [name, value] of Object.entries(classification.nudity ?? {}) as [string, number][]) scores[`nudity${name}`] = round(value);
   (classification.faces ?? []).forEach((face, index) => {
     scores[`face${index}Score`] = round(face.score);
     scores[`face${index}Age`] = round(face.age);

@@ -213,9 +213,9 @@ async function readPasswordFromStdin(): Promise<string | null> {
   const iterator = lines[Symbol.asyncIterator]();
   const next = async (prompt: string): Promise<string | null> => {
     if (interactive) process.stderr.write(prompt);
-    const { value, done } = await iterator.next();
+    const result: IteratorResult<string> = await iterator.next();
     if (interactive) process.stderr.write('\n');
-    return done === true ? null : (value as string).replace(/\r$/, '');
+    return result.done === true ? null : result.value.replace(/\r$/, '');
   };
   try {
     const first = await next('password: ');

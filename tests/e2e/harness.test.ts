@@ -85,7 +85,7 @@ async function connectLoopbackPeers(page: Page): Promise<void> {
 
 async function ipOutput(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ip', args, { encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    execFile('ip', args, { encoding: 'utf8' }, (error, stdout) => (error === null ? resolve(stdout) : reject(new Error(error.message))));
   });
 }
 
@@ -175,7 +175,7 @@ describe('end-to-end harness', () => {
     const image = join(dir, 'red.png');
     await new Promise<void>((resolve, reject) => {
       const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'color=c=red:s=320x240', '-frames:v', '1', image];
-      execFile('ffmpeg', args, (error) => (error ? reject(error) : resolve()));
+      execFile('ffmpeg', args, (error) => (error === null ? resolve() : reject(new Error(error.message))));
     });
     const video = await imageToY4m({ image, output: join(dir, 'red.y4m'), width: 320, height: 240 });
 

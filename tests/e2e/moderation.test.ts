@@ -97,7 +97,7 @@ describe('moderation of live video in real browsers', () => {
     expect(await redisKeys(app, 'veil:evidence*')).toEqual([]);
     expect(await redisKeys(app, 'veil:ban:*')).toEqual([]);
     const before = await waitForPartnerMedia(pattern.page);
-    await waitForPartnerMedia(pattern.page, before.framesDecoded);
+    await waitForPartnerMedia(pattern.page, before.videoFramesDecoded);
     await sendChat(photo.page, 'still here after the check');
     await waitForPartnerMessage(pattern.page, 'still here after the check');
   });
@@ -228,7 +228,7 @@ describe('moderation of live video in real browsers', () => {
     await pairUp(photo.page, pattern.page, { mode: 'video' });
     for (const outcome of (await samples).values()) expect(outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/no ffmpeg/) });
     const seen = await waitForPartnerMedia(photo.page);
-    await waitForPartnerMedia(photo.page, seen.framesDecoded);
+    await waitForPartnerMedia(photo.page, seen.videoFramesDecoded);
     await sendChat(pattern.page, 'no moderation, still chatting');
     await waitForPartnerMessage(photo.page, 'no moderation, still chatting');
     expect(evidenceFiles(app)).toEqual([]);

@@ -140,6 +140,9 @@ describe('banMessage', () => {
       createdAt: Date.UTC(2026, 10, 1, 9, 0),
       expiresAt: Date.UTC(2026, 11, 1, 17, 5, 42),
       evidenceId: '3f6c3f1e-1111-4222-8333-444455556666',
+      by: 'automatic',
+      note: '',
+      deviceHash: null,
     };
     const message = banMessage(ban);
     expect(message).toContain('VB-ABCDEFGH23');

@@ -11,9 +11,11 @@ import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js'
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /** Every log line of the modules under test, to check that no secret reaches a log. */
+import type * as LoggerModule from '../../src/logging/logger.js';
+
 const logLines = vi.hoisted((): unknown[] => []);
 vi.mock('../../src/logging/logger.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/logging/logger.js')>();
+  const original = await importOriginal<typeof LoggerModule>();
   const recorder = (module: string): Logger => {
     const at = (level: string) => (fields: unknown, message?: string) => void logLines.push({ module, level, fields, message });
     return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') } as unknown as Logger;

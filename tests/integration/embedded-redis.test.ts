@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot } from '../../src/config/paths.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { Redis } from 'ioredis';
 import { EmbeddedRedis } from '../../src/store/embedded-redis.js';
 
 describe('EmbeddedRedis', () => {
@@ -49,7 +48,7 @@ describe('EmbeddedRedis', () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       let pid = NaN;
-      for await (const line of createInterface({ input: child.stdout! })) {
+      for await (const line of createInterface({ input: child.stdout })) {
         const match = /^pid (\d+)$/.exec(line);
         if (match) {
           pid = Number(match[1]);

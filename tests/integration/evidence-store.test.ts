@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseKeyRing, type EvidenceKeyRing } from '../../src/evidence/crypto.js';
-import { EvidenceError, EvidenceIntegrityError, EvidenceKeyError } from '../../src/evidence/errors.js';
+import { type EvidenceError, EvidenceIntegrityError, EvidenceKeyError } from '../../src/evidence/errors.js';
 import { effectiveDeadline, initialDeadlines, isDue, reviewQueueScore } from '../../src/evidence/retention.js';
 import { EvidenceStore } from '../../src/evidence/store.js';
 import type { EvidenceReason, EvidenceSample } from '../../src/evidence/types.js';

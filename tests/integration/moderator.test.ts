@@ -369,7 +369,7 @@ describe('Moderator on real media, decoders, classifiers and stores', () => {
       expect(actions).toHaveLength(1);
       const [action] = actions;
       expect(action).toMatchObject({ type: 'ban', chatterId: visitor.id });
-      if (action?.type !== 'ban') return;
+      if (action?.type !== 'ban' || action.ban === null) throw new Error(`expected a ban, got ${JSON.stringify(action)}`);
       expect(action.ban).toMatchObject({ referenceId: expect.stringMatching(REFERENCE), reason: 'csam_hash_match', evidenceId: outcome.evidenceId });
       expect(action.ban.expiresAt - action.ban.createdAt).toBe(30 * 86_400_000);
       expect(await bans.get(visitor.ipHash)).toEqual(action.ban);

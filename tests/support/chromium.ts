@@ -217,14 +217,19 @@ export async function collectIceCandidates(page: Page): Promise<PageIceCandidate
       report.forEach((stat: Record<string, unknown>) => {
         if (stat['type'] !== 'local-candidate' && stat['type'] !== 'remote-candidate') return;
         const candidate = {
-          address: String(stat['address'] ?? stat['ip'] ?? ''),
+          address: text(stat['address'] ?? stat['ip']),
           port: Number(stat['port'] ?? 0),
-          protocol: String(stat['protocol'] ?? ''),
-          candidateType: String(stat['candidateType'] ?? ''),
+          protocol: text(stat['protocol']),
+          candidateType: text(stat['candidateType']),
         };
         (stat['type'] === 'local-candidate' ? local : remote).push(candidate);
       });
     }
     return { peerConnections: list.length, local, remote };
   }, PEER_CONNECTIONS_GLOBAL);
+}
+
+/** A stats field that should be a string; anything else counts as empty. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -211,7 +211,7 @@ async function prefixesInUse(): Promise<string[]> {
     const infos = Array.isArray(entry['addr_info']) ? entry['addr_info'].filter(isRecord) : [];
     return infos.flatMap((info) => {
       const local = stringField(info, 'local');
-      return local === undefined ? [] : [`${local}/${String(info['prefixlen'] ?? 32)}`];
+      return local === undefined ? [] : [`${local}/${Number(info['prefixlen'] ?? 32)}`];
     });
   });
   return [...routes, ...addresses];

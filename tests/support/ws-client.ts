@@ -19,7 +19,8 @@ export class TestClient {
   private constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('message', (data) => {
-      this.received.push(JSON.parse(String(data)) as ServerMessage);
+      // The server sends text frames only, which ws hands over as one Buffer.
+      this.received.push(JSON.parse((data as Buffer).toString('utf8')) as ServerMessage);
       for (const wake of this.#waiters.splice(0)) wake();
     });
     ws.on('close', () => {

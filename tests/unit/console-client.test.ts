@@ -184,7 +184,7 @@ describe('banInForce', () => {
 });
 
 describe('escalation texts', () => {
-  const pending = { requestedBy: 'ana', requestedAt: NOW, confirmedBy: null };
+  const pending = { requestedBy: 'ana', requestedAt: NOW, note: '', confirmedBy: null, confirmedAt: null };
   const confirmed = { ...pending, confirmedBy: 'ben', confirmedAt: NOW };
 
   it.each([

@@ -166,7 +166,7 @@ async function readJson(path: string, response: Response): Promise<unknown> {
 
 function parse<T extends z.ZodTypeAny>(path: string, schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) return result.data as z.output<T>;
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
   throw new ContractError(path.split('?')[0] ?? path, `${where}: ${issue?.message ?? 'invalid'}`);

@@ -189,6 +189,6 @@ export function auditDetailText(detail: unknown): string {
   try {
     return JSON.stringify(detail);
   } catch {
-    return String(detail);
+    return '(unreadable detail)';
   }
 }

@@ -85,7 +85,7 @@ export async function estimateAge(
 ): Promise<AgeEstimate> {
   const [height, width] = image.shape;
   const ageHead = tf.tidy(() => {
-    const batch = tf.cast(image, 'float32').expandDims(0) as tf.Tensor4D;
+    const batch = tf.cast(image, 'float32').expandDims<tf.Tensor4D>(0);
     let crop: tf.Tensor = tf.image.cropAndResize(batch, [cropBox(box, prep.margin, width, height)], [0], [INPUT, INPUT]);
     if (prep.bgr) crop = tf.reverse(crop, -1);
     if (prep.pixelScale === 'unit') crop = tf.div(crop, 255);

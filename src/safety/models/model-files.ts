@@ -41,7 +41,7 @@ export async function readModelFile(file: string): Promise<Buffer> {
 
 function toArrayBuffer(parts: readonly Buffer[]): ArrayBuffer {
   const all = Buffer.concat(parts);
-  return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
 }
 
 /**
@@ -65,9 +65,8 @@ export async function fileModelArtifacts(modelJsonPath: string): Promise<LoadedA
       shards.push(shard);
     }
   }
-  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => [
-    manifest.flatMap((group) => group.weights),
-    toArrayBuffer(shards),
-  ]);
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, (manifest) =>
+    Promise.resolve([manifest.flatMap((group) => group.weights), toArrayBuffer(shards)] as const),
+  );
   return { handler: tf.io.fromMemory(artifacts), sha256: hash.digest('hex').slice(0, 12) };
 }

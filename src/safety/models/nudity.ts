@@ -46,10 +46,9 @@ async function loadBundledModel(modelDir: string): Promise<{ handler: tf.io.IOHa
     shards.push(Buffer.from(base64, 'base64'));
   }
   const weights = Buffer.concat(shards);
-  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => [
-    manifest.flatMap((group) => group.weights),
-    weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-  ]);
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, (manifest) =>
+    Promise.resolve([manifest.flatMap((group) => group.weights), weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)] as const),
+  );
   return { handler: tf.io.fromMemory(artifacts), sha256: hash.digest('hex').slice(0, 12) };
 }
 
