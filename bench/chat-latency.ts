@@ -233,8 +233,18 @@ function report(chromium: string, loads: [number, number], results: { label: str
     '|---|--:|--:|--:|--:|--:|',
   ];
   for (const { label, samples } of results) {
-    lines.push(row(`${label}: click → first decoded partner frame`, samples.map((s) => s.toFrameMs)));
-    lines.push(row(`${label}: click → "paired" shown`, samples.map((s) => s.toPairedMs)));
+    lines.push(
+      row(
+        `${label}: click → first decoded partner frame`,
+        samples.map((s) => s.toFrameMs),
+      ),
+    );
+    lines.push(
+      row(
+        `${label}: click → "paired" shown`,
+        samples.map((s) => s.toPairedMs),
+      ),
+    );
   }
   return lines.join('\n');
 }
@@ -272,11 +282,15 @@ async function main(): Promise<void> {
 
     const chromium = `Chromium ${browsers[0]?.browser.version() ?? '?'}`;
     process.stdout.write(
-      `${report(chromium, [loadAtStart, loadavg()[0] ?? Number.NaN], [
-        { label: 'Start, cold (fresh page: getUserMedia, transports, pairing)', samples: cold },
-        { label: 'Start, warm (camera and transports kept, after Stop)', samples: warm },
-        { label: 'Next (3 browsers: A leaves B for waiting C)', samples: next },
-      ])}\n`,
+      `${report(
+        chromium,
+        [loadAtStart, loadavg()[0] ?? Number.NaN],
+        [
+          { label: 'Start, cold (fresh page: getUserMedia, transports, pairing)', samples: cold },
+          { label: 'Start, warm (camera and transports kept, after Stop)', samples: warm },
+          { label: 'Next (3 browsers: A leaves B for waiting C)', samples: next },
+        ],
+      )}\n`,
     );
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()));

@@ -66,7 +66,9 @@ async function speed(photos: Photo[]): Promise<void> {
   for (const backend of ['wasm', 'cpu'] as const satisfies readonly TfBackendName[]) {
     await useTfBackend(backend);
     console.log(`| nudity (MobileNetV2 224) | ${backend} | ${await time(photos, RUNS[backend], (p) => nudity.classify(p.rgb, p.width, p.height))} |`);
-    console.log(`| faces + age (BlazeFace 256 + faceres 224, 1 face) | ${backend} | ${await time(photos, RUNS[backend], (p) => faces.estimate(p.rgb, p.width, p.height))} |`);
+    console.log(
+      `| faces + age (BlazeFace 256 + faceres 224, 1 face) | ${backend} | ${await time(photos, RUNS[backend], (p) => faces.estimate(p.rgb, p.width, p.height))} |`,
+    );
   }
   await useTfBackend('wasm');
   nudity.dispose();
@@ -110,7 +112,6 @@ async function ageVariants(photos: Photo[]): Promise<void> {
   }
   detector.dispose();
   ages.dispose();
-
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -120,7 +120,8 @@ interface CpuPerSample {
 }
 
 function cpuPerSample(before: CpuSnapshot, after: CpuSnapshot, samples: number): CpuPerSample {
-  if (before.decoderPids !== after.decoderPids) console.error(`warning: decoder pids changed (${before.decoderPids} → ${after.decoderPids}); decoder CPU undercounted`);
+  if (before.decoderPids !== after.decoderPids)
+    console.error(`warning: decoder pids changed (${before.decoderPids} → ${after.decoderPids}); decoder CPU undercounted`);
   const per = (ms: number): number => ms / samples;
   const node = after.nodeMs - before.nodeMs;
   const main = after.mainThreadMs - before.mainThreadMs;
@@ -169,11 +170,25 @@ async function oneSample(tap: FrameTap, pool: ClassifierPool): Promise<SampleTim
   const classifyMs = performance.now() - classifyStarted;
   const decision = decide(policyInput(classification, false), DEFAULT_POLICY);
   const totalMs = performance.now() - started;
-  return { keyframeMs: frame.timings.keyframeMs, decodeMs: frame.timings.decodeMs, stages: classification.timingsMs, classifyMs, totalMs, classification, decision };
+  return {
+    keyframeMs: frame.timings.keyframeMs,
+    decodeMs: frame.timings.decodeMs,
+    stages: classification.timingsMs,
+    classifyMs,
+    totalMs,
+    classification,
+    decision,
+  };
 }
 
 /** WARMUP untimed samples, then `runs` timed ones, one at a time; CPU measured over the timed ones. */
-async function runPhase(name: string, tap: FrameTap, processes: Processes, poolOptions: Parameters<typeof ClassifierPool.create>[0], runs: number): Promise<Phase> {
+async function runPhase(
+  name: string,
+  tap: FrameTap,
+  processes: Processes,
+  poolOptions: Parameters<typeof ClassifierPool.create>[0],
+  runs: number,
+): Promise<Phase> {
   const loadStart = loadavg()[0] ?? NaN;
   const poolStarted = performance.now();
   const pool = await ClassifierPool.create({ size: 1, ...poolOptions });
@@ -198,7 +213,15 @@ async function runPhase(name: string, tap: FrameTap, processes: Processes, poolO
       }
     }
     const after = snapshot(processes);
-    return { name, backend: health.backend, samples, failures, cpu: cpuPerSample(before, after, samples.length), load: [loadStart, loadavg()[0] ?? NaN], poolStartMs };
+    return {
+      name,
+      backend: health.backend,
+      samples,
+      failures,
+      cpu: cpuPerSample(before, after, samples.length),
+      load: [loadStart, loadavg()[0] ?? NaN],
+      poolStartMs,
+    };
   } finally {
     await pool.close();
   }
@@ -267,12 +290,16 @@ function stageRows(phases: readonly Phase[]): void {
 
 function cpuRows(phases: readonly Phase[]): void {
   const f = (v: number): string => (v < 10 ? v.toFixed(1) : v.toFixed(0));
-  console.log('| phase | samples | node main thread | node other threads (classifier worker, V8 helpers) | node total (process.cpuUsage) | ffmpeg decoder | **moderation CPU ms/sample** | samples/s per core | streams per core at 1 sample / 20 s |');
+  console.log(
+    '| phase | samples | node main thread | node other threads (classifier worker, V8 helpers) | node total (process.cpuUsage) | ffmpeg decoder | **moderation CPU ms/sample** | samples/s per core | streams per core at 1 sample / 20 s |',
+  );
   console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const p of phases) {
     const total = p.cpu.node + p.cpu.decoder;
     const perCore = 1000 / total;
-    console.log(`| ${p.name} | ${p.cpu.samples} | ${f(p.cpu.mainThread)} | ${f(p.cpu.otherThreads)} | ${f(p.cpu.node)} | ${f(p.cpu.decoder)} | **${f(total)}** | ${perCore.toFixed(2)} | ${(20 * perCore).toFixed(0)} |`);
+    console.log(
+      `| ${p.name} | ${p.cpu.samples} | ${f(p.cpu.mainThread)} | ${f(p.cpu.otherThreads)} | ${f(p.cpu.node)} | ${f(p.cpu.decoder)} | **${f(total)}** | ${perCore.toFixed(2)} | ${(20 * perCore).toFixed(0)} |`,
+    );
   }
 }
 
@@ -281,7 +308,9 @@ function outsideRows(phases: readonly Phase[], idle: CpuPerSample): void {
   console.log('|---|--:|--:|--:|--:|--:|');
   const row = (name: string, c: CpuPerSample): void => {
     const perSecond = (perSample: number): string => ((perSample * c.samples * 1000) / c.wallMs).toFixed(0);
-    console.log(`| ${name} | ${(c.wallMs / 1000).toFixed(1)} | ${perSecond(c.sender)} | ${perSecond(c.mediasoup)} | ${perSecond(c.node)} | ${perSecond(c.decoder)} |`);
+    console.log(
+      `| ${name} | ${(c.wallMs / 1000).toFixed(1)} | ${perSecond(c.sender)} | ${perSecond(c.mediasoup)} | ${perSecond(c.node)} | ${perSecond(c.decoder)} |`,
+    );
   };
   row('idle (consumer paused, no sample)', idle);
   for (const p of phases) row(p.name, p.cpu);
@@ -300,7 +329,9 @@ function describe(phases: readonly Phase[]): void {
     const ages = p.samples.flatMap((s) => s.classification.faces?.map((face) => face.age) ?? []).sort((a, b) => a - b);
     const match = p.samples.find((s) => s.classification.hashMatch)?.classification.hashMatch;
     const fmt = (m: Map<string | number, number>): string => [...m].map(([k, v]) => `${k === -1 ? 'not run' : k}: ${v}`).join(', ');
-    console.log(`- ${p.name}: backend \`${p.backend}\`, pool (1 worker, 1M-entry list) ready in ${(p.poolStartMs / 1000).toFixed(1)} s; load average ${p.load[0].toFixed(2)} → ${p.load[1].toFixed(2)}; decisions ${fmt(decisions)}; faces per frame ${fmt(faces)}${ages.length ? `; age p50 ${percentile(ages, 50).toFixed(1)}` : ''}${match ? `; hash match distance ${match.distance} (list line ${match.entryLine})` : ''}${p.failures.length ? `; failures: ${[...new Set(p.failures)].join('; ')}` : ''}`);
+    console.log(
+      `- ${p.name}: backend \`${p.backend}\`, pool (1 worker, 1M-entry list) ready in ${(p.poolStartMs / 1000).toFixed(1)} s; load average ${p.load[0].toFixed(2)} → ${p.load[1].toFixed(2)}; decisions ${fmt(decisions)}; faces per frame ${fmt(faces)}${ages.length ? `; age p50 ${percentile(ages, 50).toFixed(1)}` : ''}${match ? `; hash match distance ${match.distance} (list line ${match.entryLine})` : ''}${p.failures.length ? `; failures: ${[...new Set(p.failures)].join('; ')}` : ''}`,
+    );
   }
 }
 
@@ -318,7 +349,9 @@ function tfjsNodeInstalled(): boolean {
 async function main(): Promise<void> {
   setLogLevel('warn');
   const dir = mkdtempSync(join(tmpdir(), 'veil-bench-moderation-'));
-  const loadAtStart = loadavg().map((v) => v.toFixed(2)).join(' ');
+  const loadAtStart = loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
   const ffmpeg = await resolveFfmpeg({});
   let media: WorkerPool | undefined;
   let source: RtpSource | undefined;
@@ -328,7 +361,14 @@ async function main(): Promise<void> {
     console.error(`writing ${HASH_LIST_SIZE.toLocaleString('en')} random hashes and the photo clip to ${dir}`);
     const listPath = join(dir, 'hashes-random.txt');
     writeRandomHashList(listPath, HASH_LIST_SIZE);
-    const clip = await imageToY4m({ image: PHOTO, output: join(dir, 'astronaut.y4m'), width: SOURCE.width, height: SOURCE.height, fps: SOURCE.fps, seconds: 1 });
+    const clip = await imageToY4m({
+      image: PHOTO,
+      output: join(dir, 'astronaut.y4m'),
+      width: SOURCE.width,
+      height: SOURCE.height,
+      fps: SOURCE.fps,
+      seconds: 1,
+    });
 
     media = await WorkerPool.create({ count: 1, listenIp: '127.0.0.1', announcedIp: undefined, portBase: 47000 + Math.floor(Math.random() * 1000) });
     const slot = media.pick();
@@ -357,10 +397,20 @@ async function main(): Promise<void> {
     const threads = readdirSync('/proc/self/task').length;
 
     console.log(`Machine: ${cpus().length} cores (${cpuModel}), Node ${process.version}, ${ffmpegVersion.replace(/ Copyright.*/, '')} (${ffmpeg.source}),`);
-    console.log(`mediasoup worker 1, classifier pool 1 worker, 1 ffmpeg decoder; tfjs-node ${tfjsNodeInstalled() ? 'installed (not measured)' : 'not installed (no `tensorflow` backend to compare)'}.`);
-    console.log(`Load average (1/5/15 min) at start ${loadAtStart}, at end ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${threads} threads in this process at the end.`);
-    console.log(`Source: ${SOURCE.width}×${SOURCE.height} clip of astronaut.png, ${SOURCE.fps} fps, libvpx, keyframe every ${SOURCE.gop} frames (${GOP_MS.toFixed(0)} ms): ffmpeg ignores keyframe requests.`);
-    console.log(`Frames decoded to ${TAP_WIDTH} px wide; samples one at a time, each after a random 0-${GOP_MS.toFixed(0)} ms pause; ${WARMUP} warm-up samples per phase not counted.`);
+    console.log(
+      `mediasoup worker 1, classifier pool 1 worker, 1 ffmpeg decoder; tfjs-node ${tfjsNodeInstalled() ? 'installed (not measured)' : 'not installed (no `tensorflow` backend to compare)'}.`,
+    );
+    console.log(
+      `Load average (1/5/15 min) at start ${loadAtStart}, at end ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}; ${threads} threads in this process at the end.`,
+    );
+    console.log(
+      `Source: ${SOURCE.width}×${SOURCE.height} clip of astronaut.png, ${SOURCE.fps} fps, libvpx, keyframe every ${SOURCE.gop} frames (${GOP_MS.toFixed(0)} ms): ffmpeg ignores keyframe requests.`,
+    );
+    console.log(
+      `Frames decoded to ${TAP_WIDTH} px wide; samples one at a time, each after a random 0-${GOP_MS.toFixed(0)} ms pause; ${WARMUP} warm-up samples per phase not counted.`,
+    );
     console.log('');
     console.log('Wall time per stage (nearest-rank percentiles; classifier stages as timed on the worker thread):');
     console.log('');
@@ -375,7 +425,9 @@ async function main(): Promise<void> {
     outsideRows(phases, idle);
     console.log('');
     describe(phases);
-    console.log(`- photo's own PDQ hash (quality ${own.quality}) vs the first sampled frame's (quality ${frameHash?.quality ?? '?'}): distance ${distance} (match ≤ 31)`);
+    console.log(
+      `- photo's own PDQ hash (quality ${own.quality}) vs the first sampled frame's (quality ${frameHash?.quality ?? '?'}): distance ${distance} (match ≤ 31)`,
+    );
   } finally {
     tap?.close();
     decoders?.close();

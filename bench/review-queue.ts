@@ -57,7 +57,11 @@ async function main(): Promise<void> {
   const server = await EmbeddedRedis.create({ bin: 'redis-server', dir: join(work, 'redis') });
   const redis = new Redis({ path: server.socketPath });
   try {
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}, node ${process.version}`,
+    );
     const evidence = await EvidenceStore.create({
       redis,
       dir: join(work, 'evidence'),
@@ -65,7 +69,9 @@ async function main(): Promise<void> {
       retention: { unreviewedDays: 30, legalHoldDays: 365 },
     });
     const claims = new ClaimStore(redis, { leaseMinutes: 5 });
-    const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 120, b: 150 } } }).jpeg({ quality: 85 }).toBuffer();
+    const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 120, b: 150 } } })
+      .jpeg({ quality: 85 })
+      .toBuffer();
     const now = Date.now();
 
     const fillStart = performance.now();
@@ -94,18 +100,26 @@ async function main(): Promise<void> {
     );
     const fillSeconds = (performance.now() - fillStart) / 1000;
     console.log(`\n| fill | items | seconds | puts/s | jpeg bytes |\n|---|--:|--:|--:|--:|`);
-    console.log(`| EvidenceStore.put, ${FILL_CONCURRENCY} concurrent | ${fmt(ids.length, 0)} | ${fmt(fillSeconds, 1)} | ${fmt(ids.length / fillSeconds, 0)} | ${jpeg.length} |`);
+    console.log(
+      `| EvidenceStore.put, ${FILL_CONCURRENCY} concurrent | ${fmt(ids.length, 0)} | ${fmt(fillSeconds, 1)} | ${fmt(ids.length / fillSeconds, 0)} | ${jpeg.length} |`,
+    );
 
     const page = (): number => Math.floor(random() * (ITEMS - PAGE));
     const rows: [string, Awaited<ReturnType<typeof rate>>][] = [
       ['queue page: list 50 at a random offset (ZRANGE + 50 HGETALL, pipelined)', await rate(() => evidence.list({ limit: PAGE, offset: page() }))],
-      ['naive page: ZRANGE of the whole queue, then slice 50 (comparison)', await rate(async () => (await redis.zrange('veil:evidence-index:review-queue', 0, -1)).slice(0, PAGE))],
+      [
+        'naive page: ZRANGE of the whole queue, then slice 50 (comparison)',
+        await rate(async () => (await redis.zrange('veil:evidence-index:review-queue', 0, -1)).slice(0, PAGE)),
+      ],
       ['item metadata: get(id)', await rate(() => evidence.get(pick(ids)))],
-      ['claim + release of a random item', await rate(async () => {
-        const id = pick(ids);
-        await claims.claim(id, 'bench', Date.now());
-        await claims.release(id, 'bench');
-      })],
+      [
+        'claim + release of a random item',
+        await rate(async () => {
+          const id = pick(ids);
+          await claims.claim(id, 'bench', Date.now());
+          await claims.release(id, 'bench');
+        }),
+      ],
       ['decrypt one item (file read + AES-GCM)', await rate(() => evidence.decrypt(pick(ids)))],
     ];
     console.log(`\n| operation at ${fmt(ITEMS, 0)} queued | ops/s | p50 ms | p99 ms |\n|---|--:|--:|--:|`);
@@ -117,8 +131,14 @@ async function main(): Promise<void> {
     const filesLeft = readdirSync(join(work, 'evidence')).length;
     const keysLeft = await redis.dbsize();
     console.log(`\n| sweeper | deleted | seconds | items/s | files left | Redis keys left |\n|---|--:|--:|--:|--:|--:|`);
-    console.log(`| EvidenceStore.sweep, all ${fmt(ITEMS, 0)} expired | ${fmt(deleted, 0)} | ${fmt(sweepSeconds, 1)} | ${fmt(deleted / sweepSeconds, 0)} | ${filesLeft} | ${keysLeft} |`);
-    console.log(`\nload at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `| EvidenceStore.sweep, all ${fmt(ITEMS, 0)} expired | ${fmt(deleted, 0)} | ${fmt(sweepSeconds, 1)} | ${fmt(deleted / sweepSeconds, 0)} | ${filesLeft} | ${keysLeft} |`,
+    );
+    console.log(
+      `\nload at end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     redis.disconnect();
     await server.close();

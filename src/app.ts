@@ -81,10 +81,7 @@ export class App {
     this.#signaling = parts.signaling;
     this.#lobby = parts.lobby;
     this.#presence = parts.presence;
-    this.#timers = [
-      setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS),
-      setInterval(() => void parts.sweeper.sweep(), SWEEP_INTERVAL_MS),
-    ];
+    this.#timers = [setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS), setInterval(() => void parts.sweeper.sweep(), SWEEP_INTERVAL_MS)];
   }
 
   static async create(config: Config): Promise<App> {
@@ -115,11 +112,14 @@ export class App {
       if (moderation) cleanups.push(() => moderation.close());
       else log.warn('moderation is turned off: no video is sampled or classified');
       const presence = new Presence(redis.redis, randomUUID(), PRESENCE_INTERVAL_MS * 3);
-      const lobby = new Lobby({ matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null }, {
-        matchRetryMs: config.matchRetryMs,
-        interestFallbackMs: config.matchInterestFallbackMs,
-        interestKey: ipHashSecret,
-      });
+      const lobby = new Lobby(
+        { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null },
+        {
+          matchRetryMs: config.matchRetryMs,
+          interestFallbackMs: config.matchInterestFallbackMs,
+          interestKey: ipHashSecret,
+        },
+      );
       cleanups.push(() => lobby.close());
       const audit = new AuditLog(redis.redis, { retentionDays: config.auditRetentionDays });
       const privacyLog = new PrivacyLog({ redis: redis.redis, requesterKey: privacyLogKey(ipHashSecret), retentionDays: config.privacyLogRetentionDays });
@@ -189,7 +189,22 @@ export class App {
         },
       );
       const sweeper = new RetentionSweeper({ reports, evidence, audit, privacyLog });
-      const app = new App({ server, secure, host: config.httpHost, pool, redis, signaling, lobby, presence, reports, evidence, bans, audit, moderation, sweeper });
+      const app = new App({
+        server,
+        secure,
+        host: config.httpHost,
+        pool,
+        redis,
+        signaling,
+        lobby,
+        presence,
+        reports,
+        evidence,
+        bans,
+        audit,
+        moderation,
+        sweeper,
+      });
       await app.#publishPresence();
       log.info({ url: app.url, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
       return app;

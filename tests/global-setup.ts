@@ -17,7 +17,12 @@ export default function checkPrerequisites(): void {
       return false;
     }
   };
-  for (const [bin, pkg] of [['redis-server', 'redis-server'], ['chromium', 'chromium'], ['ip', 'iproute2'], ['ffmpeg', 'ffmpeg']]) {
+  for (const [bin, pkg] of [
+    ['redis-server', 'redis-server'],
+    ['chromium', 'chromium'],
+    ['ip', 'iproute2'],
+    ['ffmpeg', 'ffmpeg'],
+  ]) {
     if (!onPath(bin as string)) problems.push(`${bin} is missing: apt-get install ${pkg} (or npm run setup)`);
   }
   const worker = process.env.MEDIASOUP_WORKER_BIN ?? join(projectRoot, 'node_modules/mediasoup/worker/out/Release/mediasoup-worker');

@@ -37,7 +37,5 @@ export function countryName(code: string): string {
 
 /** Codes and names sorted by name in the visitor's language. */
 export function sortedCountries(): { code: string; name: string }[] {
-  return COUNTRY_CODES.map((code) => ({ code, name: countryName(code) })).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  );
+  return COUNTRY_CODES.map((code) => ({ code, name: countryName(code) })).sort((a, b) => a.name.localeCompare(b.name));
 }

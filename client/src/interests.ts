@@ -22,13 +22,7 @@ export class InterestInput {
   readonly #onChange: (tags: readonly string[]) => void;
   #tags: string[] = [];
 
-  constructor(
-    input: HTMLInputElement,
-    list: HTMLElement,
-    error: HTMLElement,
-    initial: readonly string[],
-    onChange: (tags: readonly string[]) => void,
-  ) {
+  constructor(input: HTMLInputElement, list: HTMLElement, error: HTMLElement, initial: readonly string[], onChange: (tags: readonly string[]) => void) {
     this.#input = input;
     this.#list = list;
     this.#error = error;

@@ -158,18 +158,14 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     for (const transport of [this.#send, this.#recv]) {
       const direction = transport.direction;
       transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-        this.#signaling
-          .request('media.connect', { direction, dtlsParameters: dtlsParameters })
-          .then(callback, errback);
+        this.#signaling.request('media.connect', { direction, dtlsParameters: dtlsParameters }).then(callback, errback);
       });
       transport.on('connectionstatechange', (state) => {
         if (state === 'failed' && !this.#closed) this.emit('failed', direction);
       });
     }
     this.#send.on('produce', ({ kind, rtpParameters }, callback, errback) => {
-      this.#signaling
-        .request('media.produce', { kind, rtpParameters: rtpParameters })
-        .then(({ producerId }) => callback({ id: producerId }), errback);
+      this.#signaling.request('media.produce', { kind, rtpParameters: rtpParameters }).then(({ producerId }) => callback({ id: producerId }), errback);
     });
   }
 

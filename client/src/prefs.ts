@@ -18,7 +18,10 @@ const prefsSchema = z.object({
   theme: z.enum(THEMES).optional(),
   interests: z.array(z.string().min(1).max(MAX_INTEREST_LENGTH)).max(MAX_INTERESTS).default([]),
   mode: z.enum(CHAT_MODES).optional(),
-  countries: z.array(z.string().regex(/^[A-Z]{2}$/)).max(MAX_COUNTRIES).default([]),
+  countries: z
+    .array(z.string().regex(/^[A-Z]{2}$/))
+    .max(MAX_COUNTRIES)
+    .default([]),
   ageConfirmed: z.boolean().default(false),
 });
 export type Prefs = z.infer<typeof prefsSchema>;

@@ -1,8 +1,4 @@
-import {
-  assertUnreachable,
-  type PartnerLeftReason,
-  type ReportReason,
-} from '../../src/protocol/messages.js';
+import { assertUnreachable, type PartnerLeftReason, type ReportReason } from '../../src/protocol/messages.js';
 
 /** Human sentences shown in the chat, kept in one place. */
 export const TEXT = {

@@ -47,7 +47,9 @@ main = main.replace(/meson_version: '>= 1\.\d+\.\d+'/, "meson_version: '>= 1.0.0
 }
 {
   const { before, after } = cut(main, 'dependencies = [', 'executable(\n', mainFile);
-  main = before + `dependencies = absl_deps + [
+  main =
+    before +
+    `dependencies = absl_deps + [
   openssl_dep,
   nlohmann_json_dep,
   libuv_dep,
@@ -57,7 +59,8 @@ main = main.replace(/meson_version: '>= 1\.\d+\.\d+'/, "meson_version: '>= 1.0.0
   libwebrtc_dep,
 ]
 
-` + after;
+` +
+    after;
 }
 {
   const { before } = cut(main, 'test_sources = [', null, mainFile);

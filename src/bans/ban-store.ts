@@ -83,7 +83,19 @@ export class BanStore {
     const note = input.note ?? '';
     const deviceHash = input.deviceHash ?? null;
     const expiresAt = Number(
-      await this.#redis.eval(BAN_SCRIPT, 1, key(ipHash), referenceId, input.reason, String(now), String(now + length), input.evidenceId ?? '', by, note, deviceHash ?? ''),
+      await this.#redis.eval(
+        BAN_SCRIPT,
+        1,
+        key(ipHash),
+        referenceId,
+        input.reason,
+        String(now),
+        String(now + length),
+        input.evidenceId ?? '',
+        by,
+        note,
+        deviceHash ?? '',
+      ),
     );
     const ban: Ban = { referenceId, reason: input.reason, createdAt: now, expiresAt, evidenceId: input.evidenceId, by, note, deviceHash };
     const forgetAt = expiresAt + this.#historyMs;

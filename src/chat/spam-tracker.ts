@@ -68,11 +68,7 @@ export class SpamTracker {
   /** True when `floodMessages` messages were already relayed within the flood window. */
   isFlooding(): boolean {
     const oldest = this.#sentAt[0];
-    return (
-      this.#sentAt.length === this.#cfg.floodMessages &&
-      oldest !== undefined &&
-      this.#cfg.now() - oldest < this.#cfg.floodWindowMs
-    );
+    return this.#sentAt.length === this.#cfg.floodMessages && oldest !== undefined && this.#cfg.now() - oldest < this.#cfg.floodWindowMs;
   }
 
   /** True when `repeatLimit` copies of this message were already relayed within the repeat window. */

@@ -5,15 +5,7 @@
  * Checks, in order (the first that fails decides): empty, flood, link, severe abuse, repeat; then
  * mild profanity is masked and the message goes through with a warning to the sender.
  */
-import {
-  DataSet,
-  RegExpMatcher,
-  TextCensor,
-  asteriskCensorStrategy,
-  englishDataset,
-  englishRecommendedTransformers,
-  type EnglishProfaneWord,
-} from 'obscenity';
+import { DataSet, RegExpMatcher, TextCensor, asteriskCensorStrategy, englishDataset, englishRecommendedTransformers, type EnglishProfaneWord } from 'obscenity';
 import { SpamTracker, fingerprint, type Fingerprint, type SpamTrackerOptions } from './spam-tracker.js';
 
 /** Every reason a message can be blocked for; the client keys its texts on these. */
@@ -23,9 +15,7 @@ export type ChatBlockReason = (typeof CHAT_BLOCK_REASONS)[number];
 
 /** The filter's decision; `warning` is a short message for the sender, `text` what the partner sees. */
 export type ChatFilterResult =
-  | { action: 'allow'; text: string }
-  | { action: 'censor'; text: string; warning: string }
-  | { action: 'block'; reason: ChatBlockReason; warning: string };
+  { action: 'allow'; text: string } | { action: 'censor'; text: string; warning: string } | { action: 'block'; reason: ChatBlockReason; warning: string };
 
 /** Human messages shown to the sender. */
 export const CHAT_WARNINGS: Readonly<Record<ChatBlockReason | 'censor', string>> = Object.freeze({
@@ -45,8 +35,20 @@ export const CHAT_WARNINGS: Readonly<Record<ChatBlockReason | 'censor', string>>
  * masked rather than blocked.
  */
 export const SEVERE_TERMS: ReadonlySet<EnglishProfaneWord> = new Set<EnglishProfaneWord>([
-  'abeed', 'abo', 'africoon', 'arabush', 'boonga', 'chingchong', 'chink', 'kike', 'nigger',
-  'fag', 'dyke', 'tranny', 'retard', 'spastic',
+  'abeed',
+  'abo',
+  'africoon',
+  'arabush',
+  'boonga',
+  'chingchong',
+  'chink',
+  'kike',
+  'nigger',
+  'fag',
+  'dyke',
+  'tranny',
+  'retard',
+  'spastic',
 ]);
 
 /** Harmless words the dataset would otherwise catch ("fire retardant", "a chink in the armour"). */
@@ -75,7 +77,11 @@ export function cleanChatText(raw: string): string {
 
 /** Compatibility-folded, lowercased form used for matching only (fullwidth "ｅｘ．ｃｏｍ" -> "ex.com"). */
 function fold(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\u200d/g, '').replace(/[。｡]/g, '.');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/\u200d/g, '')
+    .replace(/[。｡]/g, '.');
 }
 
 /** Whitespace and the invisible "filler" characters used to send blank-looking messages. */
@@ -83,10 +89,65 @@ const BLANK = /[\s\u2800\u3164\u115f\u1160\uffa0]/gu;
 
 /** Written as `name.tld` with no spaces: any TLD in common use for links, including short ones. */
 const COMPACT_TLDS = [
-  'com', 'net', 'org', 'info', 'biz', 'io', 'co', 'me', 'gg', 'xyz', 'app', 'dev', 'ly', 'tv', 'cc', 'ws', 'sh',
-  'gl', 'ai', 'ru', 'su', 'de', 'uk', 'eu', 'fr', 'nl', 'br', 'cn', 'jp', 'kr', 'ca', 'au', 'es', 'pl', 'tk', 'ml',
-  'ga', 'cf', 'gq', 'icu', 'vip', 'top', 'club', 'site', 'online', 'link', 'live', 'shop', 'chat', 'social',
-  'onion', 'page', 'store', 'fun', 'pro', 'bio', 'fyi', 'zip', 'mov',
+  'com',
+  'net',
+  'org',
+  'info',
+  'biz',
+  'io',
+  'co',
+  'me',
+  'gg',
+  'xyz',
+  'app',
+  'dev',
+  'ly',
+  'tv',
+  'cc',
+  'ws',
+  'sh',
+  'gl',
+  'ai',
+  'ru',
+  'su',
+  'de',
+  'uk',
+  'eu',
+  'fr',
+  'nl',
+  'br',
+  'cn',
+  'jp',
+  'kr',
+  'ca',
+  'au',
+  'es',
+  'pl',
+  'tk',
+  'ml',
+  'ga',
+  'cf',
+  'gq',
+  'icu',
+  'vip',
+  'top',
+  'club',
+  'site',
+  'online',
+  'link',
+  'live',
+  'shop',
+  'chat',
+  'social',
+  'onion',
+  'page',
+  'store',
+  'fun',
+  'pro',
+  'bio',
+  'fyi',
+  'zip',
+  'mov',
 ].join('|');
 /** Written with spaces or "dot": only TLDs that are not also everyday English words. */
 const SPACED_TLDS = 'com|net|org|io|gg|xyz|ru|info|biz';
@@ -167,9 +228,7 @@ export class ChatFilter {
     const print: Fingerprint | null = [...key].length >= this.#repeatMinLength ? fingerprint(key) : null;
     if (print !== null && this.#spam.isRepeat(print)) return block('repeat');
     this.#spam.record(print);
-    return profanity.kind === 'mild'
-      ? { action: 'censor', text: profanity.censored, warning: CHAT_WARNINGS.censor }
-      : { action: 'allow', text };
+    return profanity.kind === 'mild' ? { action: 'censor', text: profanity.censored, warning: CHAT_WARNINGS.censor } : { action: 'allow', text };
   }
 }
 

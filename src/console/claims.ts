@@ -63,9 +63,7 @@ export class ClaimStore {
   async claim(evidenceId: string, name: string, now: number = Date.now()): Promise<ClaimResult> {
     if (name === '') throw new TypeError('a claim needs a moderator name');
     const expiresAt = now + this.#leaseMs;
-    const reply = (await this.#redis.eval(CLAIM, 1, key(evidenceId), name, String(now), String(expiresAt), String(this.#leaseMs))) as Array<
-      string | number
-    >;
+    const reply = (await this.#redis.eval(CLAIM, 1, key(evidenceId), name, String(now), String(expiresAt), String(this.#leaseMs))) as Array<string | number>;
     if (Number(reply[0]) !== 1) return { ok: false, claimedBy: String(reply[1]) };
     return { ok: true, claimedBy: String(reply[1]), claimExpiresAt: Number(reply[2]), renewed: Number(reply[3]) === 1 };
   }

@@ -56,7 +56,14 @@ export function buildHistory(
       .map((report) => ({ referenceId: report.referenceId, reason: report.reason, createdAt: report.createdAt }))
       .sort((a, b) => a.createdAt - b.createdAt),
     bans: found.bans
-      .map((ban) => ({ referenceId: ban.referenceId, reason: ban.reason, createdAt: ban.createdAt, expiresAt: ban.expiresAt, by: ban.by, liftedAt: ban.liftedAt ?? null }))
+      .map((ban) => ({
+        referenceId: ban.referenceId,
+        reason: ban.reason,
+        createdAt: ban.createdAt,
+        expiresAt: ban.expiresAt,
+        by: ban.by,
+        liftedAt: ban.liftedAt ?? null,
+      }))
       .sort((a, b) => a.createdAt - b.createdAt),
   };
 }

@@ -16,7 +16,7 @@ export function clientAddress(req: IncomingMessage, trustedProxies: readonly str
   const peer = normalizeAddress(req.socket.remoteAddress ?? '');
   if (!trustedProxies.includes(peer)) return peer;
   const header = req.headers['x-forwarded-for'];
-  const chain = (Array.isArray(header) ? header.join(',') : header ?? '')
+  const chain = (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(',')
     .map((part) => normalizeAddress(part.trim()))
     .filter((part) => isIP(part) !== 0);

@@ -39,7 +39,10 @@ const MIN_FILE = MAGIC.length + 2 + 1 + IV_BYTES + TAG_BYTES;
  */
 export function parseKeyRing(text: string, currentKeyId: string): EvidenceKeyRing {
   const invalid = (message: string): EvidenceKeyError => new EvidenceKeyError('KEY_RING_INVALID', message);
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw invalid('the evidence key list is empty: expected "id:<64 hex>[,id:<64 hex>...]"');
   const keys: Record<string, Buffer> = {};
   entries.forEach((entry, index) => {

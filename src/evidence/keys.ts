@@ -10,6 +10,9 @@ import { parseKeyRing, type EvidenceKeyRing } from './crypto.js';
  */
 export function evidenceKeyRing(config: { evidenceKeys: string; evidenceCurrentKey: string; dataDir: string }): EvidenceKeyRing {
   if (!config.evidenceKeys) return parseKeyRing(`local:${storedSecret(join(config.dataDir, 'evidence.key'))}`, 'local');
-  const ids = config.evidenceKeys.split(',').map((entry) => entry.split(':', 1)[0]?.trim() ?? '').filter(Boolean);
+  const ids = config.evidenceKeys
+    .split(',')
+    .map((entry) => entry.split(':', 1)[0]?.trim() ?? '')
+    .filter(Boolean);
   return parseKeyRing(config.evidenceKeys, config.evidenceCurrentKey || (ids.at(-1) ?? ''));
 }

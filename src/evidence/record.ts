@@ -10,7 +10,11 @@ const shortText = z.string().max(MAX_TEXT);
 const device = z.object({ browser: shortText, os: shortText, language: shortText }).strict();
 const scores = z.record(z.string().max(MAX_TEXT), z.number().finite());
 const versions = z.record(z.string().max(MAX_TEXT), shortText);
-const time = z.number().int().min(0).max(1e13 - 1);
+const time = z
+  .number()
+  .int()
+  .min(0)
+  .max(1e13 - 1);
 
 const sampleSchema = z.object({
   jpeg: z.instanceof(Buffer).refine((jpeg) => jpeg.length > 0, 'must not be empty'),
@@ -33,14 +37,17 @@ export function assertSample(sample: EvidenceSample): void {
 }
 
 const json = <T extends z.ZodTypeAny>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 const numeric = z.coerce.number().int();
 
 const hashSchema = z.object({

@@ -15,8 +15,7 @@ export const REASON_PRIORITY: Readonly<Record<EvidenceReason, number>> = {
 export const PRIORITY_STEP = 1e13;
 
 /** The legal-hold basis recorded automatically for a known-CSAM hash match. */
-export const CSAM_HOLD_BASIS =
-  'known-CSAM hash match: preserved for the provider report (US 18 U.S.C. 2258A(h) preservation)';
+export const CSAM_HOLD_BASIS = 'known-CSAM hash match: preserved for the provider report (US 18 U.S.C. 2258A(h) preservation)';
 
 /** Review-queue score: priority level first, then capture time, so ZRANGE gives oldest first per level. */
 export function reviewQueueScore(reason: EvidenceReason, capturedAt: number): number {
@@ -24,11 +23,7 @@ export function reviewQueueScore(reason: EvidenceReason, capturedAt: number): nu
 }
 
 /** Deadlines of a new item: the ordinary one always, and a legal hold for a hash match. */
-export function initialDeadlines(
-  reason: EvidenceReason,
-  now: number,
-  retention: EvidenceRetention,
-): Pick<EvidenceRecord, 'deleteAt' | 'legalHold'> {
+export function initialDeadlines(reason: EvidenceReason, now: number, retention: EvidenceRetention): Pick<EvidenceRecord, 'deleteAt' | 'legalHold'> {
   const deleteAt = now + retention.unreviewedDays * DAY_MS;
   if (reason !== 'csam_hash_match') return { deleteAt };
   return { deleteAt, legalHold: { until: now + retention.legalHoldDays * DAY_MS, basis: CSAM_HOLD_BASIS, placedAt: now } };

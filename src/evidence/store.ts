@@ -5,14 +5,7 @@ import { assertKeyRing, openEvidence, sealEvidence, type EvidenceKeyRing } from 
 import { EvidenceError } from './errors.js';
 import { EVIDENCE_ID_PATTERN, EvidenceFiles } from './files.js';
 import { assertSample, recordFromHash, recordToHash } from './record.js';
-import {
-  REASON_PRIORITY,
-  assertRetention,
-  effectiveDeadline,
-  initialDeadlines,
-  isDue,
-  reviewQueueScore,
-} from './retention.js';
+import { REASON_PRIORITY, assertRetention, effectiveDeadline, initialDeadlines, isDue, reviewQueueScore } from './retention.js';
 import { BY_IP_PREFIX, CLAIM_DUE, EXTEND_DEADLINE, PLACE_HOLD, REMOVE } from './scripts.js';
 import type { EvidenceRecord, EvidenceRetention, EvidenceSample } from './types.js';
 

@@ -73,7 +73,9 @@ const escalateBody = z.object({ note: moderatorText(300, 0) }).strict();
 
 /** The keyed hash of a device summary recorded with a moderator's ban (64 hex). */
 export function deviceHash(device: EvidenceDevice, secret: string): string {
-  return createHmac('sha256', secret).update(JSON.stringify([device.browser, device.os, device.language])).digest('hex');
+  return createHmac('sha256', secret)
+    .update(JSON.stringify([device.browser, device.os, device.language]))
+    .digest('hex');
 }
 
 /**
@@ -336,9 +338,7 @@ export function createConsoleApi(options: ConsoleApiOptions): express.Router {
     const reissue = next.step === 'reissue';
     const held = reissue ? item : await evidence.placeLegalHold(id, holdBasis(existing.requestedBy, existing.note, actor.name, note), at);
     const jpeg = await evidence.decrypt(id, at); // before confirming: an unreadable file leaves the request pending
-    const escalation = reissue
-      ? existing
-      : await escalations.confirm(id, { by: actor.name, expireAt: effectiveDeadline(held) }, at).catch(escalationConflict);
+    const escalation = reissue ? existing : await escalations.confirm(id, { by: actor.name, expireAt: effectiveDeadline(held) }, at).catch(escalationConflict);
     await auditEntry(
       actor,
       'escalate_confirm',

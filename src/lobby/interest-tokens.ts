@@ -13,7 +13,10 @@ export class InterestTokens {
   }
 
   token(tag: string): string {
-    return createHmac('sha256', this.#key).update('interest\0' + tag).digest('hex').slice(0, 24);
+    return createHmac('sha256', this.#key)
+      .update('interest\0' + tag)
+      .digest('hex')
+      .slice(0, 24);
   }
 
   tokens(tags: readonly string[]): string[] {

@@ -2,13 +2,7 @@ import { banMessage, type BanStore } from '../bans/ban-store.js';
 import type { Matchmaker, Match } from '../matching/matchmaker.js';
 import type { MediaSlot, WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
-import {
-  assertUnreachable,
-  MAX_CHAT_LENGTH,
-  type ClientMessage,
-  type PartnerLeftReason,
-  type ReportReason,
-} from '../protocol/messages.js';
+import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason, type ReportReason } from '../protocol/messages.js';
 import type { ReportStore } from '../reports/report-store.js';
 import type { ModerationAction, Moderator } from '../moderation/moderator.js';
 import type { Connection } from '../signaling/connection.js';
@@ -101,9 +95,7 @@ export class Lobby {
       void chatter.serialize(() => this.#dispatch(chatter, message));
     });
     connection.once('close', () => {
-      chatter
-        .serialize(() => this.#leave(chatter))
-        .catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'leave failed'));
+      chatter.serialize(() => this.#leave(chatter)).catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'leave failed'));
     });
     return chatter;
   }
@@ -228,12 +220,14 @@ export class Lobby {
   async #retryEach(): Promise<void> {
     for (const chatter of this.#chatters.values()) {
       if (chatter.state !== 'waiting' || chatter.nextRetryAt > Date.now()) continue;
-      await chatter.serialize(async () => {
-        if (chatter.state !== 'waiting' || chatter.gone) return;
-        chatter.nextRetryAt = Date.now() + this.#retryMs;
-        const match = await this.#matchmaker.retry(chatter.id, Date.now());
-        if (match) await this.#pair(chatter, match);
-      }).catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
+      await chatter
+        .serialize(async () => {
+          if (chatter.state !== 'waiting' || chatter.gone) return;
+          chatter.nextRetryAt = Date.now() + this.#retryMs;
+          const match = await this.#matchmaker.retry(chatter.id, Date.now());
+          if (match) await this.#pair(chatter, match);
+        })
+        .catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
     }
   }
 
@@ -249,7 +243,10 @@ export class Lobby {
     partner.state = 'paired';
     chatter.partner = partner;
     partner.partner = chatter;
-    for (const [self, other] of [[chatter, partner], [partner, chatter]] as const) {
+    for (const [self, other] of [
+      [chatter, partner],
+      [partner, chatter],
+    ] as const) {
       const filters = (self.settings?.countries.length ?? 0) > 0;
       self.connection.send({
         type: 'paired',
@@ -265,7 +262,10 @@ export class Lobby {
   }
 
   async #connectMedia(a: Chatter, b: Chatter): Promise<void> {
-    for (const [self, other] of [[a, b], [b, a]] as const) {
+    for (const [self, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       if (self.partner !== other || !self.media || !other.media) return;
       try {
         const consumers = await self.media.consume(other.media);
@@ -326,10 +326,7 @@ export class Lobby {
     const reportedHash = chatter.partner?.ipHash ?? last?.ipHash;
     if (!reportedHash) throw new RequestError('wrong_state', 'there is no one to report: the chat ended too long ago');
     const reported = chatter.partner ?? (last && this.#chatters.get(last.id));
-    const report = await this.#reports.record(
-      { reporterHash: chatter.ipHash, reportedHash, reason, mode: chatter.settings?.mode ?? 'text' },
-      now,
-    );
+    const report = await this.#reports.record({ reporterHash: chatter.ipHash, reportedHash, reason, mode: chatter.settings?.mode ?? 'text' }, now);
     if (chatter.state === 'paired') this.#unpair(chatter, 'disconnected');
     chatter.lastPartner = undefined;
     chatter.connection.reply(id, 'report', { referenceId: report.referenceId });
@@ -390,8 +387,7 @@ export class Lobby {
    */
   #onSlotLost(slot: MediaSlot): void {
     const affected = [...this.#chatters.values()].filter((chatter) => chatter.media?.slot === slot);
-    const workerReady =
-      this.#pool.aliveCount > 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#pool.once('slotrestored', () => resolve()));
+    const workerReady = this.#pool.aliveCount > 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#pool.once('slotrestored', () => resolve()));
     for (const chatter of affected) {
       const reset = chatter
         .serialize(async () => {

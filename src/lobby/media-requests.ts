@@ -59,10 +59,7 @@ export async function mediaConnect(chatter: Chatter, message: Extract<MediaMessa
   await guarded(() => media.connect(message.direction, message.dtlsParameters as unknown as types.DtlsParameters));
 }
 
-export async function mediaProduce(
-  chatter: Chatter,
-  message: Extract<MediaMessage, { type: 'media.produce' }>,
-): Promise<ResponseData['media.produce']> {
+export async function mediaProduce(chatter: Chatter, message: Extract<MediaMessage, { type: 'media.produce' }>): Promise<ResponseData['media.produce']> {
   const media = mediaOf(chatter);
   const producerId = await guarded(() => media.produce(message.kind, message.rtpParameters as unknown as types.RtpParameters));
   return { producerId };

@@ -40,8 +40,7 @@ export function compatible(a: WaitingTicket, b: WaitingTicket, context: RuleCont
   const shared = a.interests.filter((tag) => theirs.has(tag));
   if (
     shared.length === 0 &&
-    (needsSharedInterest(a, context.now, context.interestFallbackMs) ||
-      needsSharedInterest(b, context.now, context.interestFallbackMs))
+    (needsSharedInterest(a, context.now, context.interestFallbackMs) || needsSharedInterest(b, context.now, context.interestFallbackMs))
   ) {
     return null;
   }

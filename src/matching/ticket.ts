@@ -2,14 +2,7 @@
  * What a chatter asks for when they look for a partner, and its validation at the matchmaker's
  * entry. A ticket is session-scoped: it lives in Redis only while its owner waits.
  */
-import {
-  CHAT_MODES,
-  MAX_COUNTRIES,
-  MAX_INTEREST_LENGTH,
-  MAX_INTERESTS,
-  normalizeInterest,
-  type ChatMode,
-} from '../protocol/messages.js';
+import { CHAT_MODES, MAX_COUNTRIES, MAX_INTEREST_LENGTH, MAX_INTERESTS, normalizeInterest, type ChatMode } from '../protocol/messages.js';
 
 export interface Ticket {
   /** Opaque session id: 1 to 128 characters from [A-Za-z0-9_-] (uuid, base64url, ...). */

@@ -59,7 +59,13 @@ async function timed<T>(clock: Clock, fn: () => T | Promise<T>): Promise<{ value
 }
 
 /** Classifies one packed RGB frame (`width * height * 3` bytes). Never rejects. */
-export async function runCascade(models: CascadeModels, rgb: Uint8Array, width: number, height: number, clock: Clock = () => performance.now()): Promise<Classification> {
+export async function runCascade(
+  models: CascadeModels,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  clock: Clock = () => performance.now(),
+): Promise<Classification> {
   const timingsMs: Record<StageName, number | null> = { pdq: null, hashList: null, nudity: null, faces: null };
   const errors: Partial<Record<StageName, string>> = {};
   const record = (stage: StageName, run: { ms: number; error?: string }): void => {
@@ -70,7 +76,12 @@ export async function runCascade(models: CascadeModels, rgb: Uint8Array, width: 
     const why = models.loadErrors[stage] ?? (stage === 'hashList' ? undefined : models.loadErrors.backend);
     if (why !== undefined) errors[stage] = `not loaded: ${why}`;
   };
-  const result = (pdq: PdqResult | null, hashMatch: Classification['hashMatch'], nudity: NudityResult | null, faces: readonly FaceResult[] | null): Classification => ({
+  const result = (
+    pdq: PdqResult | null,
+    hashMatch: Classification['hashMatch'],
+    nudity: NudityResult | null,
+    faces: readonly FaceResult[] | null,
+  ): Classification => ({
     pdq,
     hashMatch,
     nudity,

@@ -89,4 +89,3 @@ export type FromWorkerMessage =
   | { readonly type: 'ready'; readonly backend: ClassifierBackend | null; readonly modelVersions: ModelVersions; readonly modelErrors: ModelLoadErrors }
   | { readonly type: 'result'; readonly id: number; readonly classification: Classification }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };
-

@@ -13,7 +13,16 @@ import { Worker } from 'node:worker_threads';
 import { projectRoot } from '../config/paths.js';
 import { logger } from '../logging/logger.js';
 import { assertUnreachable } from '../protocol/messages.js';
-import { type Classification, type ClassifierBackend, type ClassifierBackendPreference, type FromWorkerMessage, type ModelLoadErrors, type ModelVersions, type ToWorkerMessage, type WorkerOptions } from './classification.js';
+import {
+  type Classification,
+  type ClassifierBackend,
+  type ClassifierBackendPreference,
+  type FromWorkerMessage,
+  type ModelLoadErrors,
+  type ModelVersions,
+  type ToWorkerMessage,
+  type WorkerOptions,
+} from './classification.js';
 
 const log = logger('classifier-pool');
 
@@ -111,7 +120,11 @@ function startWorker(file: string, data: WorkerOptions, index: number): { worker
       worker.off('message', onMessage);
       worker.off('error', onError);
       const why = lastError ? `: ${lastError.message}` : '';
-      reject(new ClassifierPoolError('WORKER_START_FAILED', `ClassifierPool | worker ${index} exited with code ${code} before it was ready${why}`, { cause: lastError }));
+      reject(
+        new ClassifierPoolError('WORKER_START_FAILED', `ClassifierPool | worker ${index} exited with code ${code} before it was ready${why}`, {
+          cause: lastError,
+        }),
+      );
     };
     const onMessage = (message: FromWorkerMessage): void => {
       if (message.type !== 'ready') return;
@@ -133,7 +146,8 @@ export const DEFAULT_WORKER_FILE = join(projectRoot, 'dist', 'workers', 'classif
 /** Throws a TypeError unless `rgb` is a packed RGB frame of `width` x `height`. */
 function checkFrame(rgb: Uint8Array, width: number, height: number): void {
   if (!(rgb instanceof Uint8Array)) throw new TypeError('classify() | rgb must be a Uint8Array');
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new TypeError(`classify() | invalid frame size ${width}x${height}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new TypeError(`classify() | invalid frame size ${width}x${height}`);
   if (rgb.length !== width * height * 3) throw new TypeError(`classify() | rgb has ${rgb.length} bytes, expected ${width * height * 3} (${width}x${height}x3)`);
 }
 
@@ -173,7 +187,12 @@ export class ClassifierPool extends EventEmitter<ClassifierPoolEvents> {
     if (!existsSync(file)) {
       throw new ClassifierPoolError('WORKER_FILE_MISSING', `ClassifierPool.create() | worker file missing: ${file} (run npm run build)`);
     }
-    const data: WorkerOptions = { hashListPath: options.hashListPath, nudityModelDir: options.nudityModelDir, faceModelDir: options.faceModelDir, backend: options.backend };
+    const data: WorkerOptions = {
+      hashListPath: options.hashListPath,
+      nudityModelDir: options.nudityModelDir,
+      faceModelDir: options.faceModelDir,
+      backend: options.backend,
+    };
     const starting = Array.from({ length: size }, (_, index) => startWorker(file, data, index));
     const settled = await Promise.allSettled(starting.map((s) => s.ready));
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -322,7 +341,8 @@ export class ClassifierPool extends EventEmitter<ClassifierPoolEvents> {
         if (this.#closing) return;
         log.error({ worker: index, error: error instanceof Error ? error.message : String(error) }, 'worker replacement failed | slot stays empty');
         if (this.#slots.every((slot) => slot === null) && this.#starting.size === 0) {
-          for (const job of this.#queue.splice(0)) job.reject(new ClassifierPoolError('WORKER_DIED', 'classify() | no classifier worker is alive', { cause: error }));
+          for (const job of this.#queue.splice(0))
+            job.reject(new ClassifierPoolError('WORKER_DIED', 'classify() | no classifier worker is alive', { cause: error }));
         }
       },
     );

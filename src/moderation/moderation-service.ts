@@ -31,7 +31,13 @@ export class ModerationService {
   readonly #ffmpeg: ResolvedFfmpeg | null;
   readonly #startProblems: string[];
 
-  private constructor(parts: { moderator: Moderator; decoders: DecoderPool | null; classifiers: ClassifierPool | null; ffmpeg: ResolvedFfmpeg | null; problems: string[] }) {
+  private constructor(parts: {
+    moderator: Moderator;
+    decoders: DecoderPool | null;
+    classifiers: ClassifierPool | null;
+    ffmpeg: ResolvedFfmpeg | null;
+    problems: string[];
+  }) {
     this.moderator = parts.moderator;
     this.#decoders = parts.decoders;
     this.#classifiers = parts.classifiers;
@@ -86,7 +92,8 @@ export class ModerationService {
     const classifiers = this.#classifiers?.health() ?? null;
     const problems = [...this.#startProblems];
     for (const [model, error] of Object.entries(classifiers?.modelErrors ?? {})) problems.push(`${model}: ${error}`);
-    if (classifiers && classifiers.alive < classifiers.workers) problems.push(`classifiers: ${classifiers.workers - classifiers.alive} of ${classifiers.workers} workers are restarting`);
+    if (classifiers && classifiers.alive < classifiers.workers)
+      problems.push(`classifiers: ${classifiers.workers - classifiers.alive} of ${classifiers.workers} workers are restarting`);
     if (this.moderator.lastError) problems.push(`last sample failed: ${this.moderator.lastError}`);
     return {
       status: problems.length > 0 ? 'degraded' : 'ok',

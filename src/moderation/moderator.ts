@@ -30,9 +30,7 @@ export interface ModeratedChatter {
 /** What the lobby must do after a decision. */
 export type ModerationAction =
   /** End the chatter's connection; `ban` is null when the ban could not be recorded (Redis down). */
-  | { type: 'ban'; chatterId: string; ban: Ban | null }
-  | { type: 'end_pair'; chatterId: string }
-  | { type: 'blur'; chatterId: string };
+  { type: 'ban'; chatterId: string; ban: Ban | null } | { type: 'end_pair'; chatterId: string } | { type: 'blur'; chatterId: string };
 
 /** How one sample ended. */
 export type SampleOutcome =
@@ -235,7 +233,13 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
   }
 
   /** Stores the evidence and bans or asks the lobby to act; returns the evidence id. */
-  async #act(watch: Watch, decision: Exclude<Decision, { action: 'none' }>, classification: Classification, pixels: Buffer, frame: FrameSample): Promise<string | null> {
+  async #act(
+    watch: Watch,
+    decision: Exclude<Decision, { action: 'none' }>,
+    classification: Classification,
+    pixels: Buffer,
+    frame: FrameSample,
+  ): Promise<string | null> {
     const { chatter } = watch;
     const stored = this.#store(watch, decision.reason, classification, pixels, frame);
     if (decision.action !== 'end_and_ban') {
@@ -258,8 +262,16 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     return evidenceId;
   }
 
-  async #store(watch: Watch, reason: Exclude<Decision, { action: 'none' }>['reason'], classification: Classification, pixels: Buffer, frame: FrameSample): Promise<string> {
-    const jpeg = await sharp(pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
+  async #store(
+    watch: Watch,
+    reason: Exclude<Decision, { action: 'none' }>['reason'],
+    classification: Classification,
+    pixels: Buffer,
+    frame: FrameSample,
+  ): Promise<string> {
+    const jpeg = await sharp(pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+      .jpeg({ quality: JPEG_QUALITY })
+      .toBuffer();
     const record = await this.#options.evidence.put({
       jpeg,
       ipHash: watch.chatter.ipHash,

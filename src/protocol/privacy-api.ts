@@ -54,7 +54,6 @@ export const eraseResultSchema = z.object({
   kept: z.object({ bans: count, evidence: count }),
 });
 
-
 export type BanHolding = z.infer<typeof banHoldingSchema>;
 export type EvidenceHolding = z.infer<typeof evidenceHoldingSchema>;
 export type ReportHolding = z.infer<typeof reportHoldingSchema>;

@@ -120,7 +120,11 @@ export class ReportStore {
     const due = await this.#redis.zrangebyscore(INDEX, '-inf', now);
     if (due.length === 0) return 0;
     const reports = await Promise.all(due.map((id) => this.get(id)));
-    const cleanup = this.#redis.multi().del(...due.map(key)).zrem(INDEX, ...due).zrem(REVIEW, ...due);
+    const cleanup = this.#redis
+      .multi()
+      .del(...due.map(key))
+      .zrem(INDEX, ...due)
+      .zrem(REVIEW, ...due);
     for (const report of reports) {
       if (report) cleanup.zrem(byHash(report.reportedHash), report.referenceId).zrem(byHash(report.reporterHash), report.referenceId);
     }

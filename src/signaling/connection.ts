@@ -133,6 +133,6 @@ function rawToString(data: RawData): string {
 
 function requestId(json: unknown): number | undefined {
   if (typeof json !== 'object' || json === null || !('id' in json)) return undefined;
-  const id = (json).id;
+  const id = json.id;
   return typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : undefined;
 }

@@ -41,14 +41,22 @@ export class EmbeddedRedis {
     const socketPath = join(dir, 'redis.sock');
     const pidFile = join(dir, 'redis.pid');
     const args = [
-      '--port', '0',
-      '--unixsocket', socketPath,
-      '--unixsocketperm', '700',
-      '--dir', dir,
-      '--appendonly', 'yes',
-      '--save', '',
-      '--daemonize', 'no',
-      '--loglevel', 'notice',
+      '--port',
+      '0',
+      '--unixsocket',
+      socketPath,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'notice',
     ];
     if (!findExecutable(options.bin)) {
       throw new Error(`redis-server not found at "${options.bin}": install it (apt-get install redis-server) or set REDIS_URL`);

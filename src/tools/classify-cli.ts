@@ -21,7 +21,11 @@ const USAGE = 'usage: classify-cli [--hash-list FILE] FILE...   (prints one JSON
 
 /** Decodes an image file to packed 8-bit RGB (greyscale expanded, alpha dropped). */
 async function decodeRgb(path: string): Promise<{ rgb: Uint8Array; width: number; height: number }> {
-  const { data, info } = await sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(path, { failOn: 'error' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
   return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 

@@ -161,7 +161,6 @@ async function execute(command: Command, stores: ConsoleUserStores, password: st
 /** Who the audit log names for account changes made with this command (it has no session). */
 const CLI_ACTOR = 'console-user';
 
-
 /**
  * Runs the tool and resolves to its exit code: 0 done, 1 refused (bad name or password, name taken
  * or unknown, Redis unavailable), 2 usage. `openStores` is where tests put a test Redis.

@@ -97,7 +97,11 @@ describe('the moderator console in real browsers against the real app', () => {
     });
     secret = readFileSync(join(app.dataDir, 'ip-hash.key'), 'utf8').trim();
     const store = new AccountStore({ redis: app.app.redis.redis });
-    for (const [name, role] of [['mod.a', 'moderator'], ['mod.b', 'moderator'], ['adm.x', 'admin']] as const) {
+    for (const [name, role] of [
+      ['mod.a', 'moderator'],
+      ['mod.b', 'moderator'],
+      ['adm.x', 'admin'],
+    ] as const) {
       accounts[name] = { name, password: PASSWORD, totpSecret: (await store.create({ name, role, password: PASSWORD })).totpSecret };
     }
 
@@ -170,10 +174,12 @@ describe('the moderator console in real browsers against the real app', () => {
 
     // A bans for 7 days with a reason.
     await banFromConsole(a, '7', 'explicit content on camera');
-    const message = await a.waitForFunction(() => {
-      const text = document.querySelector('#queue-message')?.textContent ?? '';
-      return text.includes('Banned until') ? text : null;
-    }).then((handle) => handle.jsonValue() as Promise<string>);
+    const message = await a
+      .waitForFunction(() => {
+        const text = document.querySelector('#queue-message')?.textContent ?? '';
+        return text.includes('Banned until') ? text : null;
+      })
+      .then((handle) => handle.jsonValue() as Promise<string>);
     await a.waitForSelector('#ban-dialog', { state: 'hidden' });
     const ban = await app.app.bans.get(hashAddress(ADDRESS.photo, secret));
     expect(ban).toMatchObject({ reason: 'moderator', by: 'mod.a', note: 'explicit content on camera', evidenceId: items.photo });
@@ -289,7 +295,12 @@ describe('the moderator console in real browsers against the real app', () => {
     };
     expect(pkg).toMatchObject({
       format: 'veil-incident-1',
-      incident: { evidenceId: items.report, reason: 'nudity', ipHash: hashAddress(ADDRESS.photo, secret), escalation: { requestedBy: 'mod.a', confirmedBy: 'mod.b' } },
+      incident: {
+        evidenceId: items.report,
+        reason: 'nudity',
+        ipHash: hashAddress(ADDRESS.photo, secret),
+        escalation: { requestedBy: 'mod.a', confirmedBy: 'mod.b' },
+      },
       image: { contentType: 'image/jpeg' },
     });
     const jpeg = Buffer.from(pkg.image.base64, 'base64');

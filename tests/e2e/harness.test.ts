@@ -14,13 +14,7 @@ import { createInterface } from 'node:readline';
 import { WebSocketServer } from 'ws';
 import type { Page } from 'playwright-core';
 import { cleanStaleTestNetworks, createTestNetwork, type TestNetwork } from '../support/netns.js';
-import {
-  collectIceCandidates,
-  launchBrowser,
-  recordWebSocketFrames,
-  trackPeerConnections,
-  type LaunchedBrowser,
-} from '../support/chromium.js';
+import { collectIceCandidates, launchBrowser, recordWebSocketFrames, trackPeerConnections, type LaunchedBrowser } from '../support/chromium.js';
 import { imageToY4m } from '../support/y4m.js';
 
 /** An HTTP + WebSocket server that records each peer's address and tells each socket its own. */
@@ -128,10 +122,13 @@ describe('end-to-end harness', () => {
 
       expect(await probeMedia(launched.page)).toEqual({ secure: true, tracks: ['audio:live', 'video:live'] });
 
-      await launched.page.evaluate(async (url) => {
-        const socket = new WebSocket(url);
-        await new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }));
-      }, origin.replace(/^http/, 'ws'));
+      await launched.page.evaluate(
+        async (url) => {
+          const socket = new WebSocket(url);
+          await new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }));
+        },
+        origin.replace(/^http/, 'ws'),
+      );
       expect(frames.frames).toEqual([{ url: `${origin.replace(/^http/, 'ws')}/`, payload: JSON.stringify({ youAre: host.address }) }]);
       frames.stop();
 
@@ -139,9 +136,7 @@ describe('end-to-end harness', () => {
       const candidates = await collectIceCandidates(launched.page);
       expect(candidates.peerConnections).toBe(2);
       expect(candidates.local.length).toBeGreaterThan(0);
-      expect(new Set([...candidates.local, ...candidates.remote].map((candidate) => candidate.address))).toEqual(
-        new Set([host.address]),
-      );
+      expect(new Set([...candidates.local, ...candidates.remote].map((candidate) => candidate.address))).toEqual(new Set([host.address]));
     }
 
     const [first, second] = net.hosts;
@@ -155,8 +150,7 @@ describe('end-to-end harness', () => {
     if (first === undefined || second === undefined) throw new Error('expected two hosts');
     // A listener inside host 2, reachable from the root namespace (the positive control).
     const script =
-      "const s = require('node:http').createServer((q, r) => r.end('host 2'));" +
-      "s.listen(0, process.argv[1], () => console.log(s.address().port));";
+      "const s = require('node:http').createServer((q, r) => r.end('host 2'));" + 's.listen(0, process.argv[1], () => console.log(s.address().port));';
     const child = spawn('ip', ['netns', 'exec', second.name, process.execPath, '-e', script, second.address], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -102,7 +102,7 @@ describe('moderation of live video in real browsers', () => {
     await waitForPartnerMessage(pattern.page, 'still here after the check');
   });
 
-  it("ends the chatter whose camera shows a listed photo: banned with a reference id, evidence encrypted; the partner can go on", async () => {
+  it('ends the chatter whose camera shows a listed photo: banned with a reference id, evidence encrypted; the partner can go on', async () => {
     const listFile = join(work, 'hash-list.txt');
     const { hash } = await pdqHashFile(PHOTO);
     writeFileSync(listFile, `${hash}\n`);

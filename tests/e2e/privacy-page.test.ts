@@ -23,7 +23,9 @@ describe('the My data page in a real browser', () => {
   let jpeg: Buffer;
 
   beforeAll(async () => {
-    jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 120, g: 40, b: 40 } } }).jpeg().toBuffer();
+    jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 120, g: 40, b: 40 } } })
+      .jpeg()
+      .toBuffer();
     server = await startTestApp({ mediasoupWorkers: 1, trustedProxies: ['127.0.0.1'] });
   });
   afterEach(async () => {

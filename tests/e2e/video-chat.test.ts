@@ -115,13 +115,9 @@ describe('video chat between browsers on different hosts', () => {
     await restored;
 
     await enterChat(three.b.page, { mode: 'video' });
-    const repaired = await Promise.race([
-      waitForState(one.b.page, 'paired').then(() => one),
-      waitForState(two.b.page, 'paired').then(() => two),
-    ]);
+    const repaired = await Promise.race([waitForState(one.b.page, 'paired').then(() => one), waitForState(two.b.page, 'paired').then(() => two)]);
     await waitForState(three.b.page, 'paired');
     await waitForPartnerMedia(three.b.page, 5);
     await waitForPartnerMedia(repaired.b.page, 5);
   });
 });
-

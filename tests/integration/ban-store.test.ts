@@ -24,7 +24,16 @@ describe('BanStore', () => {
   it('bans an address hash and reads the ban back; other hashes stay unbanned', async () => {
     const now = Date.now();
     const ban = await bans.ban(IP_HASH, { reason: 'csam_hash_match', days: 30, evidenceId: 'ev-1' }, now);
-    expect(ban).toEqual({ referenceId: expect.stringMatching(REFERENCE), reason: 'csam_hash_match', createdAt: now, expiresAt: now + 30 * DAY, evidenceId: 'ev-1', by: 'automatic', note: '', deviceHash: null });
+    expect(ban).toEqual({
+      referenceId: expect.stringMatching(REFERENCE),
+      reason: 'csam_hash_match',
+      createdAt: now,
+      expiresAt: now + 30 * DAY,
+      evidenceId: 'ev-1',
+      by: 'automatic',
+      note: '',
+      deviceHash: null,
+    });
     expect(await bans.get(IP_HASH, now + 1)).toEqual(ban);
     expect(await bans.get(OTHER_HASH, now + 1)).toBeNull();
     expect(await handle.redis.keys('veil:ban:*')).toEqual([`veil:ban:${IP_HASH}`]);
@@ -32,7 +41,11 @@ describe('BanStore', () => {
 
   it('a moderator ban records who and why; permanent bans say so; lifting ends the ban but not its history', async () => {
     const now = Date.now();
-    const permanent = await bans.ban(IP_HASH, { reason: 'moderator', days: null, evidenceId: null, by: 'alice', note: 'spam bot', deviceHash: 'd'.repeat(64) }, now);
+    const permanent = await bans.ban(
+      IP_HASH,
+      { reason: 'moderator', days: null, evidenceId: null, by: 'alice', note: 'spam bot', deviceHash: 'd'.repeat(64) },
+      now,
+    );
     expect(permanent).toMatchObject({ by: 'alice', note: 'spam bot', deviceHash: 'd'.repeat(64) });
     expect(permanent.expiresAt - now).toBeGreaterThan(99 * 365 * DAY);
     expect(banMessage(permanent)).toMatch(/a violation of our Guidelines\. Reference VB-[A-Z2-9]{10}\. It does not end\.$/);
@@ -45,7 +58,10 @@ describe('BanStore', () => {
     expect(await bans.history(IP_HASH, now + 6)).toEqual([{ ...permanent, liftedAt: now + 5, liftedBy: 'adm.x' }]);
     await bans.ban(IP_HASH, { reason: 'confident_minor', days: 1, evidenceId: 'ev-2' }, now + 10);
     const history = await bans.history(IP_HASH, now + 20);
-    expect(history.map((ban) => [ban.reason, ban.by])).toEqual([['moderator', 'alice'], ['confident_minor', 'automatic']]);
+    expect(history.map((ban) => [ban.reason, ban.by])).toEqual([
+      ['moderator', 'alice'],
+      ['confident_minor', 'automatic'],
+    ]);
     expect(await bans.history(OTHER_HASH, now)).toEqual([]);
     // The history is forgotten a year after the ban ended, and its key carries that deadline.
     expect(await bans.history(IP_HASH, now + 10 + DAY + 366 * DAY)).toHaveLength(1); // the permanent one

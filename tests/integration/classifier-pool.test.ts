@@ -139,7 +139,9 @@ describe('ClassifierPool (worker threads, real models)', () => {
     );
     expect(error).toBeInstanceOf(ClassifierPoolError);
     expect((error as ClassifierPoolError).code).toBe('WORKER_DIED');
-    expect((error as Error).message).toMatch(how === 'exit' ? /worker 0 died \(exit code 3\)/ : /worker 0 died \(exit code 1: classifier-worker \| test-only crash\)/);
+    expect((error as Error).message).toMatch(
+      how === 'exit' ? /worker 0 died \(exit code 3\)/ : /worker 0 died \(exit code 1: classifier-worker \| test-only crash\)/,
+    );
     await died;
     await restored;
     expect(p.health()).toMatchObject({ workers: 1, alive: 1 });
@@ -160,7 +162,9 @@ describe('ClassifierPool (worker threads, real models)', () => {
   });
 
   it('fails with a clear message when the worker file is missing, and rejects bad frames', async () => {
-    await expect(ClassifierPool.create({ workerFile: join(tmp, 'missing-worker.js') })).rejects.toThrow(/worker file missing: .*missing-worker\.js \(run npm run build\)/);
+    await expect(ClassifierPool.create({ workerFile: join(tmp, 'missing-worker.js') })).rejects.toThrow(
+      /worker file missing: .*missing-worker\.js \(run npm run build\)/,
+    );
     const p = await pool({ size: 1 });
     await expect(p.classify(new Uint8Array(10), 4, 4)).rejects.toThrow(TypeError);
   });

@@ -77,7 +77,15 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 interface QueueBody {
-  items: Array<{ kind: 'evidence' | 'report'; id: string; reason: string; claimedBy: string | null; claimExpiresAt: number | null; legalHold: boolean; escalation: unknown }>;
+  items: Array<{
+    kind: 'evidence' | 'report';
+    id: string;
+    reason: string;
+    claimedBy: string | null;
+    claimExpiresAt: number | null;
+    legalHold: boolean;
+    escalation: unknown;
+  }>;
   total: number;
 }
 
@@ -490,8 +498,7 @@ describe('console API', () => {
   });
 
   describe('user reports without a frame (text chats)', () => {
-    const report = (createdAt: number) =>
-      reports.record({ reporterHash: OTHER_HASH, reportedHash: IP_HASH, reason: 'harassment', mode: 'text' }, createdAt);
+    const report = (createdAt: number) => reports.record({ reporterHash: OTHER_HASH, reportedHash: IP_HASH, reason: 'harassment', mode: 'text' }, createdAt);
 
     it('queue them at the user-report level by time, beside frame samples, with no image to show', async () => {
       const nudity = await put('nudity', clock - 5 * MINUTE);
@@ -621,9 +628,7 @@ describe('AuditLog', () => {
   it('refuses addresses, nested details and unknown actions', async () => {
     await expect(audit.append({ actor: 'alice', action: 'view', target: '203.0.113.7' }, T)).rejects.toThrow(TypeError);
     await expect(audit.append({ actor: 'alice', action: 'view', detail: { from: '2001:db8::1' } }, T)).rejects.toThrow(TypeError);
-    await expect(
-      audit.append({ actor: 'alice', action: 'view', detail: { image: Buffer.from('x') as unknown as string } }, T),
-    ).rejects.toThrow(TypeError);
+    await expect(audit.append({ actor: 'alice', action: 'view', detail: { image: Buffer.from('x') as unknown as string } }, T)).rejects.toThrow(TypeError);
     await expect(audit.append({ actor: 'alice', action: 'erase' as 'view' }, T)).rejects.toThrow(TypeError);
     expect(await audit.read({ limit: 10 })).toEqual([]);
   });

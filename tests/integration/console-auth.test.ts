@@ -195,7 +195,12 @@ describe('console auth', () => {
       clock += 5 * MINUTE;
       expect((await attempt('mona', PASSWORD)).status).toBe(200);
       expect(audits.filter((entry) => entry.action === 'login_failed').map((entry) => entry.detail?.reason)).toEqual([
-        'bad_credentials', 'bad_credentials', 'bad_credentials', 'bad_credentials', 'locked', 'locked',
+        'bad_credentials',
+        'bad_credentials',
+        'bad_credentials',
+        'bad_credentials',
+        'locked',
+        'locked',
       ]);
     });
 

@@ -61,7 +61,12 @@ describe('the console API gate (real app, real sessions)', () => {
   beforeAll(async () => {
     server = await startTestApp({ mediasoupWorkers: 1 });
     const accounts = new AccountStore({ redis: server.app.redis.redis });
-    for (const [name, role] of [['mod.one', 'moderator'], ['adm.one', 'admin'], ['mod.expired', 'moderator'], ['mod.logout', 'moderator']] as const) {
+    for (const [name, role] of [
+      ['mod.one', 'moderator'],
+      ['adm.one', 'admin'],
+      ['mod.expired', 'moderator'],
+      ['mod.logout', 'moderator'],
+    ] as const) {
       secrets[name] = (await accounts.create({ name, role, password: PASSWORD })).totpSecret;
       // mod.logout logs in during its test: a TOTP code counts once per account and time step.
       if (name !== 'mod.logout') sessions[name] = await login(name);
@@ -91,11 +96,14 @@ describe('the console API gate (real app, real sessions)', () => {
     expect([200, 204, 404]).toContain(answer.status); // 404: no ban on that hash
   });
 
-  it.each(ROUTES.filter((route) => route.method !== 'GET' && route.path !== '/logout'))('$method $path: 403 csrf without the token or with a wrong one', async ({ method, path, role }) => {
-    const session = sessions[role === 'admin' ? 'adm.one' : 'mod.one'];
-    expect(await call(method, path, { cookie: session?.cookie })).toEqual({ status: 403, code: 'csrf' });
-    expect(await call(method, path, { cookie: session?.cookie, csrf: 'not-the-token' })).toEqual({ status: 403, code: 'csrf' });
-  });
+  it.each(ROUTES.filter((route) => route.method !== 'GET' && route.path !== '/logout'))(
+    '$method $path: 403 csrf without the token or with a wrong one',
+    async ({ method, path, role }) => {
+      const session = sessions[role === 'admin' ? 'adm.one' : 'mod.one'];
+      expect(await call(method, path, { cookie: session?.cookie })).toEqual({ status: 403, code: 'csrf' });
+      expect(await call(method, path, { cookie: session?.cookie, csrf: 'not-the-token' })).toEqual({ status: 403, code: 'csrf' });
+    },
+  );
 
   it('logout needs the CSRF token too, and ends the session', async () => {
     const session = await login('mod.logout');

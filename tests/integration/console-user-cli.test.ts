@@ -100,7 +100,11 @@ describe('console-user CLI', () => {
     expect(await stores.sessions.touch(id)).toBeNull();
     expect((await run(['list'])).out).toEqual([]);
 
-    for (const args of [['remove', 'mona'], ['reset-totp', 'mona']]) expect((await run(args)).code).toBe(1);
+    for (const args of [
+      ['remove', 'mona'],
+      ['reset-totp', 'mona'],
+    ])
+      expect((await run(args)).code).toBe(1);
     expect((await run(['passwd', 'mona'], 'the new long password')).code).toBe(1);
   });
 

@@ -26,9 +26,7 @@ describe('EmbeddedRedis', () => {
   });
 
   it('names the missing binary and how to install it', async () => {
-    await expect(EmbeddedRedis.create({ bin: '/nonexistent/redis-server', dir: '/tmp/veil-none' })).rejects.toThrow(
-      /apt-get install redis-server/,
-    );
+    await expect(EmbeddedRedis.create({ bin: '/nonexistent/redis-server', dir: '/tmp/veil-none' })).rejects.toThrow(/apt-get install redis-server/);
   });
 
   it('refuses a data folder whose redis-server is still running', async () => {

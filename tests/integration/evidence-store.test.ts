@@ -62,10 +62,13 @@ describe('EvidenceStore', () => {
   let handle: TestRedis;
   let dir: string;
   let store: EvidenceStore;
-  const open = (keyRing: EvidenceKeyRing): Promise<EvidenceStore> =>
-    EvidenceStore.create({ redis: handle.redis, dir, keyRing, retention: RETENTION });
+  const open = (keyRing: EvidenceKeyRing): Promise<EvidenceStore> => EvidenceStore.create({ redis: handle.redis, dir, keyRing, retention: RETENTION });
   const evidenceKeys = (): Promise<string[]> => handle.redis.keys('veil:evidence*');
-  const errorOf = async (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
+  const errorOf = async (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
   beforeEach(async () => {
     handle = await startTestRedis();

@@ -9,7 +9,16 @@ import { ivfFileHeader, ivfFrame } from '../../src/media/frame-tap/ivf.js';
 import { startRtpSource, type RtpSource } from '../support/rtp-source.js';
 
 /** An RTP packet with the given header fields (optional CSRCs, header extension, padding). */
-function rtp(p: { pt?: number; seq: number; ts?: number; marker?: boolean; payload: number[]; csrcs?: number; extWords?: number; padding?: number }): Uint8Array {
+function rtp(p: {
+  pt?: number;
+  seq: number;
+  ts?: number;
+  marker?: boolean;
+  payload: number[];
+  csrcs?: number;
+  extWords?: number;
+  padding?: number;
+}): Uint8Array {
   const csrcs = p.csrcs ?? 0;
   const ext = p.extWords === undefined ? [] : [0xbe, 0xde, 0, p.extWords, ...new Array<number>(4 * p.extWords).fill(0)];
   const pad = p.padding ? [...new Array<number>(p.padding - 1).fill(0), p.padding] : [];
@@ -209,8 +218,10 @@ describe('frame tap on a live VP8 producer', () => {
   it('gives a clear error for a bad ffmpeg path and leaves nothing on the router', async () => {
     const { producer } = await source({ send: false });
     const before = (await router.dump()).transportIds.length;
-    await expect(FrameTap.create(router, producer, { width: 320, ffmpegPath: '/nonexistent/ffmpeg' }))
-      .rejects.toMatchObject({ code: 'ffmpeg-not-found', message: expect.stringMatching(/cannot start ffmpeg \(\/nonexistent\/ffmpeg\)/) });
+    await expect(FrameTap.create(router, producer, { width: 320, ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toMatchObject({
+      code: 'ffmpeg-not-found',
+      message: expect.stringMatching(/cannot start ffmpeg \(\/nonexistent\/ffmpeg\)/),
+    });
     expect((await router.dump()).transportIds.length).toBe(before);
   });
 

@@ -98,7 +98,7 @@ describe('Matchmaker', () => {
     await start();
     const matchmakers = await Promise.all([0, 1, 2].map(() => Matchmaker.create(connect(), { maxScan: 10_000 })));
     const random = seeded(7);
-    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const tickets = Array.from({ length: 600 }, (_, i): WaitingTicket => ({
       ...ticket(`s${i}`, {
         mode: pick(['video', 'video', 'text'] as const),
@@ -277,4 +277,3 @@ describe('Matchmaker', () => {
     await expect(matchmaker.enqueue(ticket('a'), -1)).rejects.toThrow(TypeError);
   });
 });
-

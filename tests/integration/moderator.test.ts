@@ -84,7 +84,17 @@ afterAll(async () => {
 });
 
 function moderator(overrides: Partial<ModeratorOptions> = {}): Moderator {
-  const created = new Moderator({ decoders, classifiers, evidence, bans, policy: DEFAULT_POLICY, schedule: SCHEDULE, banDays: 30, random: seeded(1), ...overrides });
+  const created = new Moderator({
+    decoders,
+    classifiers,
+    evidence,
+    bans,
+    policy: DEFAULT_POLICY,
+    schedule: SCHEDULE,
+    banDays: 30,
+    random: seeded(1),
+    ...overrides,
+  });
   moderators.push(created);
   return created;
 }
@@ -163,7 +173,14 @@ async function corruptSource(): Promise<{ producer: types.Producer; packetsSent:
   const producer = await transport.produce({
     kind: 'video',
     rtpParameters: {
-      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }],
+      codecs: [
+        {
+          mimeType: 'video/VP8',
+          payloadType: 101,
+          clockRate: 90000,
+          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+        },
+      ],
       encodings: [{ ssrc }],
     },
   });
@@ -176,10 +193,20 @@ async function corruptSource(): Promise<{ producer: types.Producer; packetsSent:
   const send = (): void => {
     const garbage = Array.from({ length: 900 }, () => Math.floor(random() * 256));
     const vp8 = [
-      0x90, 0x80, 0x80 | ((pictureId >> 8) & 0x7f), pictureId & 0xff, // X S, PID 0; M: 15-bit picture id
-      0xf0, 0xff, 0xff, // key frame, version 0, shown, first partition size 0x7ffff
-      0x9d, 0x01, 0x2a, // start code
-      0x80, 0x02, 0xe0, 0x01, // 640 x 480
+      0x90,
+      0x80,
+      0x80 | ((pictureId >> 8) & 0x7f),
+      pictureId & 0xff, // X S, PID 0; M: 15-bit picture id
+      0xf0,
+      0xff,
+      0xff, // key frame, version 0, shown, first partition size 0x7ffff
+      0x9d,
+      0x01,
+      0x2a, // start code
+      0x80,
+      0x02,
+      0xe0,
+      0x01, // 640 x 480
       ...garbage,
     ];
     const packet = Buffer.alloc(12 + vp8.length);
@@ -339,7 +366,9 @@ describe('Moderator on real media, decoders, classifiers and stores', () => {
     const visitor = chatter(photo.producer);
 
     // 1. The hash of this stream's frames, as the moderator sees them (no list loaded yet).
-    const plain = moderator({ evidence: await EvidenceStore.create({ redis: handle.redis, dir: join(tmp, 'scratch-evidence'), keyRing: KEY_RING, retention: RETENTION }) });
+    const plain = moderator({
+      evidence: await EvidenceStore.create({ redis: handle.redis, dir: join(tmp, 'scratch-evidence'), keyRing: KEY_RING, retention: RETENTION }),
+    });
     plain.paired(visitor);
     const first = await nextSample(plain, visitor.id, 10_000, () => plain.unpaired(visitor.id));
     expectClassified(first);

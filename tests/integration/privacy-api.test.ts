@@ -34,7 +34,9 @@ const ADDRESSES = [VISITOR, OTHER, THIRD];
 
 let jpeg: Buffer;
 beforeAll(async () => {
-  jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 10, g: 90, b: 200 } } }).jpeg().toBuffer();
+  jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 10, g: 90, b: 200 } } })
+    .jpeg()
+    .toBuffer();
 });
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -105,12 +107,7 @@ describe('privacy API (real redis-server, real stores)', () => {
     reports.record({ reporterHash: hashOf(from), reportedHash: hashOf(about), reason: 'harassment', mode: 'text' });
   const fileOf = (id: string): string => join(dir, `${id}.bin`);
 
-  const request = async <T>(
-    method: 'GET' | 'POST',
-    path: string,
-    from: string,
-    headers: Record<string, string> = {},
-  ): Promise<Reply<T>> => {
+  const request = async <T>(method: 'GET' | 'POST', path: string, from: string, headers: Record<string, string> = {}): Promise<Reply<T>> => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: { 'X-Forwarded-For': from, ...headers },

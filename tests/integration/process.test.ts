@@ -89,7 +89,9 @@ describe('the server process (npm start)', () => {
 
     const logs = server.output();
     expect(logs).toContain('report recorded');
-    const stored = filesUnder(dir).map((file) => readFileSync(file).toString('latin1')).join('\n');
+    const stored = filesUnder(dir)
+      .map((file) => readFileSync(file).toString('latin1'))
+      .join('\n');
     expect(stored).toContain('spam');
     for (const text of [...addresses, 'a very private sentence', 'secretinterest']) {
       expect(logs).not.toContain(text);

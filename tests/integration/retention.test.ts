@@ -48,10 +48,21 @@ describe('retention: every stored record is deleted when its deadline passes', (
     const privacyLog = new PrivacyLog({ redis, requesterKey: privacyLogKey('s'.repeat(64)), retentionDays: 365 });
     const sweeper = new RetentionSweeper({ reports, evidence, audit, privacyLog });
 
-    const jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#884422' } })
+      .jpeg()
+      .toBuffer();
     const put = (reason: EvidenceReason) =>
       evidence.put(
-        { jpeg, ipHash: IP_HASH, device: { browser: 'Chrome', os: 'Linux', language: 'en' }, reason, scores: {}, modelVersions: {}, sessionRef: 's', capturedAt: T },
+        {
+          jpeg,
+          ipHash: IP_HASH,
+          device: { browser: 'Chrome', os: 'Linux', language: 'en' },
+          reason,
+          scores: {},
+          modelVersions: {},
+          sessionRef: 's',
+          capturedAt: T,
+        },
         T,
       );
     const unreviewed = await put('nudity');

@@ -39,9 +39,7 @@ describe('text chat through the signaling server', () => {
     expect(await a.next('typing')).toEqual({ type: 'typing', typing: true });
 
     const keys = await server.app.redis.redis.keys('*');
-    const values = await Promise.all(
-      keys.filter((k) => !k.includes('online')).map(async (k) => JSON.stringify(await server.app.redis.redis.dump(k))),
-    );
+    const values = await Promise.all(keys.filter((k) => !k.includes('online')).map(async (k) => JSON.stringify(await server.app.redis.redis.dump(k))));
     expect(values.join(' ')).not.toContain('hello stranger');
   });
 
@@ -140,4 +138,3 @@ describe('text chat through the signaling server', () => {
     expect(await fresh.request({ type: 'report', reason: 'spam' })).toMatchObject({ ok: false, error: { code: 'wrong_state' } });
   });
 });
-

@@ -21,18 +21,21 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const dataDir = mkdtempSync(join(tmpdir(), 'veil-app-'));
   const rtcPortBase = nextPortBase;
   nextPortBase += 10;
-  const config = loadConfig({}, {
-    httpPort: 0,
-    dataDir,
-    mediasoupWorkers: 2,
-    rtcPortBase,
-    heartbeatIntervalMs: 1000,
-    matchRetryMs: 200,
-    logLevel: 'silent',
-    // Moderation loads models into worker threads (seconds, ~200 MB each); tests of it turn it on.
-    moderation: false,
-    ...overrides,
-  });
+  const config = loadConfig(
+    {},
+    {
+      httpPort: 0,
+      dataDir,
+      mediasoupWorkers: 2,
+      rtcPortBase,
+      heartbeatIntervalMs: 1000,
+      matchRetryMs: 200,
+      logLevel: 'silent',
+      // Moderation loads models into worker threads (seconds, ~200 MB each); tests of it turn it on.
+      moderation: false,
+      ...overrides,
+    },
+  );
   const app = await App.create(config);
   return {
     app,

@@ -60,13 +60,10 @@ export async function openItem(page: Page, id: string): Promise<void> {
 
 /** Waits until the item view's message line contains `text`. */
 export async function waitForItemMessage(page: Page, text: string): Promise<string> {
-  const handle = await page.waitForFunction(
-    (t) => {
-      const message = document.querySelector('#item-message')?.textContent ?? '';
-      return message.includes(t) ? message : false;
-    },
-    text,
-  );
+  const handle = await page.waitForFunction((t) => {
+    const message = document.querySelector('#item-message')?.textContent ?? '';
+    return message.includes(t) ? message : false;
+  }, text);
   return (await handle.jsonValue()) as string;
 }
 

@@ -198,7 +198,7 @@ function prefixesOverlap(a: string, b: string): boolean {
   const [addrB = '', lenB = '32'] = b.split('/');
   const len = Math.min(Number(lenA), Number(lenB));
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipv4ToInt(addrA) & mask) >>> 0) === ((ipv4ToInt(addrB) & mask) >>> 0);
+  return (ipv4ToInt(addrA) & mask) >>> 0 === (ipv4ToInt(addrB) & mask) >>> 0;
 }
 
 /** IPv4 prefixes in use on this machine (routes of every table, and addresses), minus default. */

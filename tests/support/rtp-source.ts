@@ -46,7 +46,14 @@ export async function startRtpSource(router: types.Router, options: RtpSourceOpt
   const producer = await transport.produce({
     kind: 'video',
     rtpParameters: {
-      codecs: [{ mimeType: 'video/VP8', payloadType: VP8_PAYLOAD_TYPE, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }],
+      codecs: [
+        {
+          mimeType: 'video/VP8',
+          payloadType: VP8_PAYLOAD_TYPE,
+          clockRate: 90000,
+          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+        },
+      ],
       encodings: [{ ssrc }],
     },
   });
@@ -56,17 +63,48 @@ export async function startRtpSource(router: types.Router, options: RtpSourceOpt
     const port = transport.tuple.localPort;
     const rtcpPort = transport.rtcpTuple?.localPort ?? port;
     const half = Math.floor(width / 2);
-    const source = pattern === 'red'
-      ? `color=c=red:size=${width}x${height}:rate=${fps}`
-      : `color=c=red:size=${width}x${height}:rate=${fps},drawbox=x=${half}:y=0:w=${width - half}:h=${height}:color=blue:t=fill`;
+    const source =
+      pattern === 'red'
+        ? `color=c=red:size=${width}x${height}:rate=${fps}`
+        : `color=c=red:size=${width}x${height}:rate=${fps},drawbox=x=${half}:y=0:w=${width - half}:h=${height}:color=blue:t=fill`;
     const inputArgs = input === undefined ? ['-f', 'lavfi', '-i', source] : ['-stream_loop', '-1', '-i', input];
-    sender = spawn('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-nostdin', '-re', ...inputArgs,
-      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-g', String(gop),
-      '-keyint_min', String(gop), '-auto-alt-ref', '0', '-lag-in-frames', '0', '-pix_fmt', 'yuv420p',
-      '-f', 'rtp', '-payload_type', String(VP8_PAYLOAD_TYPE), '-ssrc', String(ssrc),
-      `rtp://127.0.0.1:${port}?rtcpport=${rtcpPort}&pkt_size=1200`,
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    sender = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-nostdin',
+        '-re',
+        ...inputArgs,
+        '-c:v',
+        'libvpx',
+        '-deadline',
+        'realtime',
+        '-cpu-used',
+        '8',
+        '-b:v',
+        '400k',
+        '-g',
+        String(gop),
+        '-keyint_min',
+        String(gop),
+        '-auto-alt-ref',
+        '0',
+        '-lag-in-frames',
+        '0',
+        '-pix_fmt',
+        'yuv420p',
+        '-f',
+        'rtp',
+        '-payload_type',
+        String(VP8_PAYLOAD_TYPE),
+        '-ssrc',
+        String(ssrc),
+        `rtp://127.0.0.1:${port}?rtcpport=${rtcpPort}&pkt_size=1200`,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     await once(sender, 'spawn');
   }
   const exited = sender ? once(sender, 'exit') : Promise.resolve();

@@ -10,10 +10,7 @@ export async function openVeil(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => /^\d+$/.test(document.querySelector('#online-count')?.textContent?.trim() ?? ''));
 }
 
-export async function enterChat(
-  page: Page,
-  options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] },
-): Promise<void> {
+export async function enterChat(page: Page, options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] }): Promise<void> {
   for (const tag of options.interests ?? []) {
     await page.fill('#interest-input', tag);
     await page.press('#interest-input', 'Enter');
@@ -69,18 +66,11 @@ export async function sendChat(page: Page, text: string): Promise<void> {
 }
 
 export async function waitForPartnerMessage(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (t) => Array.from(document.querySelectorAll('#messages .msg.partner')).some((el) => el.textContent?.includes(t)),
-    text,
-  );
+  await page.waitForFunction((t) => Array.from(document.querySelectorAll('#messages .msg.partner')).some((el) => el.textContent?.includes(t)), text);
 }
 
 /** The first page starts and waits, the second starts; resolves when both are paired. */
-export async function pairUp(
-  first: Page,
-  second: Page,
-  options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] },
-): Promise<void> {
+export async function pairUp(first: Page, second: Page, options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] }): Promise<void> {
   await enterChat(first, options);
   await waitForState(first, 'waiting');
   await enterChat(second, options);

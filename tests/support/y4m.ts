@@ -22,11 +22,26 @@ export interface Y4mOptions {
 export async function imageToY4m(options: Y4mOptions): Promise<string> {
   const { image, output, width = 640, height = 480, seconds = 2, fps = 10 } = options;
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-loop', '1', '-i', image,
-    '-t', String(seconds), '-r', String(fps),
-    '-vf', `scale=${width}:${height}`, '-pix_fmt', 'yuv420p',
-    '-f', 'yuv4mpegpipe', output,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-loop',
+    '1',
+    '-i',
+    image,
+    '-t',
+    String(seconds),
+    '-r',
+    String(fps),
+    '-vf',
+    `scale=${width}:${height}`,
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'yuv4mpegpipe',
+    output,
   ];
   await new Promise<void>((resolve, reject) => {
     execFile('ffmpeg', args, (error, _stdout, stderr) => {

@@ -54,7 +54,13 @@ describe('addInterest', () => {
 describe('controlsFor', () => {
   it.each([
     ['paired video with camera', 'paired', 'video', true, { report: true, chat: true, media: true, next: 'Next' }],
-    ['partner left: next finds a new stranger, report still possible', 'partner-left', 'video', true, { report: true, chat: false, media: true, next: 'Find a new stranger' }],
+    [
+      'partner left: next finds a new stranger, report still possible',
+      'partner-left',
+      'video',
+      true,
+      { report: true, chat: false, media: true, next: 'Find a new stranger' },
+    ],
     ['waiting text: no report, no chat', 'waiting', 'text', false, { report: false, chat: false, media: false, next: 'Next' }],
   ] as const)('%s', (_name, state, mode, camera, expected) => {
     const controls = controlsFor(state, mode, camera);

@@ -2,15 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleApi } from '../../client/src/console/api-client.js';
-import {
-  ApiError,
-  claimedText,
-  ContractError,
-  describeApiError,
-  isSessionEnded,
-  minutesText,
-  NetworkError,
-} from '../../client/src/console/api-error.js';
+import { ApiError, claimedText, ContractError, describeApiError, isSessionEnded, minutesText, NetworkError } from '../../client/src/console/api-error.js';
 import { auditEntrySchema, queueItemSchema } from '../../src/protocol/console-api.js';
 import {
   absoluteTime,

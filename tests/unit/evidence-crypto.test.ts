@@ -84,9 +84,7 @@ describe('sealEvidence / openEvidence', () => {
     const file = sealEvidence(ring('k1'), ID_A, plaintext);
     expect(openEvidence(ring('k2'), { evidenceId: ID_A, keyId: 'k1' }, file).equals(plaintext)).toBe(true);
     const withoutK1 = parseKeyRing(`k2:${HEX2}`, 'k2');
-    expect(() => openEvidence(withoutK1, { evidenceId: ID_A, keyId: 'k1' }, file)).toThrow(
-      /encrypted with key "k1", which is not in the key ring \(ids: k2\)/,
-    );
+    expect(() => openEvidence(withoutK1, { evidenceId: ID_A, keyId: 'k1' }, file)).toThrow(/encrypted with key "k1", which is not in the key ring \(ids: k2\)/);
     expect(sealEvidence(ring('k2'), ID_B, plaintext).subarray(6, 8).toString('latin1')).toBe('k2');
   });
 

@@ -12,22 +12,72 @@ const explicit = { Drawing: 0, Hentai: 0.1, Neutral: 0.05, Porn: 0.8, Sexy: 0.05
 describe('decide', () => {
   it.each<[string, Partial<PolicyInput>, Partial<typeof DEFAULT_POLICY>, ReturnType<typeof decide>]>([
     ['a clean adult: nothing is kept', {}, {}, { action: 'none' }],
-    ['a hash match at distance 31 ends, bans and holds', { hashMatchDistance: 31 }, {}, { action: 'end_and_ban', reason: 'csam_hash_match', legalHold: true, purgeSession: false }],
+    [
+      'a hash match at distance 31 ends, bans and holds',
+      { hashMatchDistance: 31 },
+      {},
+      { action: 'end_and_ban', reason: 'csam_hash_match', legalHold: true, purgeSession: false },
+    ],
     ['distance 32 is not a match', { hashMatchDistance: 32 }, {}, { action: 'none' }],
     ['a stricter configured distance', { hashMatchDistance: 20 }, { hashMatchMaxDistance: 10 }, { action: 'none' }],
-    ['a hash match outranks everything else', { hashMatchDistance: 0, nudity: explicit, userReport: true }, {}, { action: 'end_and_ban', reason: 'csam_hash_match', legalHold: true, purgeSession: false }],
-    ['a confident minor: age 9, spread 3', { faces: [{ score: 0.9, age: 9, ageSpread: 3 }] }, {}, { action: 'end_and_ban', reason: 'confident_minor', legalHold: false, purgeSession: true }],
-    ['a low estimate with a wide spread is only uncertain', { faces: [{ score: 0.9, age: 12, ageSpread: 10 }] }, {}, { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false }],
-    ['under the challenge age goes to review', { faces: [{ score: 0.9, age: 23, ageSpread: 5 }] }, {}, { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false }],
+    [
+      'a hash match outranks everything else',
+      { hashMatchDistance: 0, nudity: explicit, userReport: true },
+      {},
+      { action: 'end_and_ban', reason: 'csam_hash_match', legalHold: true, purgeSession: false },
+    ],
+    [
+      'a confident minor: age 9, spread 3',
+      { faces: [{ score: 0.9, age: 9, ageSpread: 3 }] },
+      {},
+      { action: 'end_and_ban', reason: 'confident_minor', legalHold: false, purgeSession: true },
+    ],
+    [
+      'a low estimate with a wide spread is only uncertain',
+      { faces: [{ score: 0.9, age: 12, ageSpread: 10 }] },
+      {},
+      { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false },
+    ],
+    [
+      'under the challenge age goes to review',
+      { faces: [{ score: 0.9, age: 23, ageSpread: 5 }] },
+      {},
+      { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false },
+    ],
     ['a configured challenge age of 21', { faces: [{ score: 0.9, age: 23, ageSpread: 5 }] }, { challengeAge: 21 }, { action: 'none' }],
     ['a weak face detection is ignored', { faces: [{ score: 0.3, age: 9, ageSpread: 1 }] }, {}, { action: 'none' }],
-    ['any of several faces counts', { faces: [{ score: 0.9, age: 40, ageSpread: 5 }, { score: 0.8, age: 20, ageSpread: 5 }] }, {}, { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false }],
+    [
+      'any of several faces counts',
+      {
+        faces: [
+          { score: 0.9, age: 40, ageSpread: 5 },
+          { score: 0.8, age: 20, ageSpread: 5 },
+        ],
+      },
+      {},
+      { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false },
+    ],
     ['explicit nudity goes to review', { nudity: explicit }, {}, { action: 'review', reason: 'nudity', blur: false, endPair: false }],
-    ['nudity with blur configured', { nudity: explicit }, { nudityAction: 'review_and_blur' }, { action: 'review', reason: 'nudity', blur: true, endPair: false }],
+    [
+      'nudity with blur configured',
+      { nudity: explicit },
+      { nudityAction: 'review_and_blur' },
+      { action: 'review', reason: 'nudity', blur: true, endPair: false },
+    ],
     ['nudity ending the pair', { nudity: explicit }, { nudityAction: 'review_and_end' }, { action: 'review', reason: 'nudity', blur: true, endPair: true }],
     ['nudity just under the threshold', { nudity: { Drawing: 0, Hentai: 0.2, Neutral: 0.3, Porn: 0.49, Sexy: 0.01 } }, {}, { action: 'none' }],
-    ['an uncertain minor outranks nudity', { nudity: explicit, faces: [{ score: 0.9, age: 20, ageSpread: 4 }] }, {}, { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false }],
-    ['a reported sample goes to review whatever the classifiers say', { userReport: true }, {}, { action: 'review', reason: 'user_report', blur: false, endPair: false }],
+    [
+      'an uncertain minor outranks nudity',
+      { nudity: explicit, faces: [{ score: 0.9, age: 20, ageSpread: 4 }] },
+      {},
+      { action: 'review', reason: 'uncertain_minor', blur: false, endPair: false },
+    ],
+    [
+      'a reported sample goes to review whatever the classifiers say',
+      { userReport: true },
+      {},
+      { action: 'review', reason: 'user_report', blur: false, endPair: false },
+    ],
     ['the nudity model did not run', { nudity: null }, {}, { action: 'none' }],
   ])('%s', (_name, input, policy, expected) => {
     expect(decide({ ...clean, ...input }, { ...DEFAULT_POLICY, ...policy })).toEqual(expected);

@@ -21,7 +21,7 @@ const META_IMAGE = fileURLToPath(new URL('../fixtures/pdq/meta/random-image-26x2
 const META_HASH = 'ad64cd9875e131a177b1f2a0d6b38ae1de9ea80421e4c51dde1b0363deba3466';
 
 describe("PDQ against Meta's published hash", () => {
-  it('hashes test_pdq_hasher.py\'s RANDOM_IMAGE to exactly RANDOM_IMAGE_PDQ', async () => {
+  it("hashes test_pdq_hasher.py's RANDOM_IMAGE to exactly RANDOM_IMAGE_PDQ", async () => {
     const { hash, quality } = await pdqHashFile(META_IMAGE);
     expect(hamming(parseHash(hash), parseHash(META_HASH))).toBe(0);
     expect(hash).toBe(META_HASH);
@@ -29,7 +29,7 @@ describe("PDQ against Meta's published hash", () => {
     expect(quality).toBe(100);
   });
 
-  it('keeps the fixture ICC-tagged, the case where applying the profile (sharp\'s default) moves the hash', async () => {
+  it("keeps the fixture ICC-tagged, the case where applying the profile (sharp's default) moves the hash", async () => {
     const { hasProfile } = await sharp(META_IMAGE).metadata();
     expect(hasProfile).toBe(true);
   });

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FloodGuard,
-  TokenBucket,
-  admit,
-  type AdmitVerdict,
-  type FloodGuardOptions,
-  type TokenBucketOptions,
-} from '../../src/edge/rate-limit.js';
+import { FloodGuard, TokenBucket, admit, type AdmitVerdict, type FloodGuardOptions, type TokenBucketOptions } from '../../src/edge/rate-limit.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 0): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
@@ -19,14 +12,90 @@ type TakeStep = [wait: number, cost: number, ok: boolean];
 
 describe('TokenBucket.take', () => {
   const cases: { name: string; rate: number; burst: number; steps: TakeStep[] }[] = [
-    { name: 'starts full, then refuses', rate: 1, burst: 3, steps: [[0, 1, true], [0, 1, true], [0, 1, true], [0, 1, false]] },
-    { name: 'refills at the rate, not before', rate: 2, burst: 2, steps: [[0, 2, true], [0, 1, false], [499, 1, false], [1, 1, true], [0, 1, false]] },
-    { name: 'never holds more than burst after idling', rate: 10, burst: 2, steps: [[60_000, 2, true], [0, 1, false]] },
-    { name: 'a refused take takes nothing', rate: 1, burst: 5, steps: [[0, 4, true], [0, 2, false], [0, 1, true], [0, 1, false]] },
-    { name: 'a cost above burst is never paid', rate: 100, burst: 3, steps: [[0, 4, false], [100_000, 4, false], [0, 3, true]] },
-    { name: 'cost 0 always passes', rate: 1, burst: 1, steps: [[0, 1, true], [0, 0, true], [0, 1, false]] },
-    { name: 'fractional rate', rate: 0.5, burst: 1, steps: [[0, 1, true], [1_999, 1, false], [1, 1, true]] },
-    { name: 'fractional cost', rate: 1, burst: 1, steps: [[0, 0.5, true], [0, 0.5, true], [0, 0.5, false], [500, 0.5, true]] },
+    {
+      name: 'starts full, then refuses',
+      rate: 1,
+      burst: 3,
+      steps: [
+        [0, 1, true],
+        [0, 1, true],
+        [0, 1, true],
+        [0, 1, false],
+      ],
+    },
+    {
+      name: 'refills at the rate, not before',
+      rate: 2,
+      burst: 2,
+      steps: [
+        [0, 2, true],
+        [0, 1, false],
+        [499, 1, false],
+        [1, 1, true],
+        [0, 1, false],
+      ],
+    },
+    {
+      name: 'never holds more than burst after idling',
+      rate: 10,
+      burst: 2,
+      steps: [
+        [60_000, 2, true],
+        [0, 1, false],
+      ],
+    },
+    {
+      name: 'a refused take takes nothing',
+      rate: 1,
+      burst: 5,
+      steps: [
+        [0, 4, true],
+        [0, 2, false],
+        [0, 1, true],
+        [0, 1, false],
+      ],
+    },
+    {
+      name: 'a cost above burst is never paid',
+      rate: 100,
+      burst: 3,
+      steps: [
+        [0, 4, false],
+        [100_000, 4, false],
+        [0, 3, true],
+      ],
+    },
+    {
+      name: 'cost 0 always passes',
+      rate: 1,
+      burst: 1,
+      steps: [
+        [0, 1, true],
+        [0, 0, true],
+        [0, 1, false],
+      ],
+    },
+    {
+      name: 'fractional rate',
+      rate: 0.5,
+      burst: 1,
+      steps: [
+        [0, 1, true],
+        [1_999, 1, false],
+        [1, 1, true],
+      ],
+    },
+    {
+      name: 'fractional cost',
+      rate: 1,
+      burst: 1,
+      steps: [
+        [0, 0.5, true],
+        [0, 0.5, true],
+        [0, 0.5, false],
+        [500, 0.5, true],
+      ],
+    },
   ];
   it.each(cases)('$name', ({ rate, burst, steps }) => {
     const clock = manualClock(1_000);
@@ -179,10 +248,6 @@ describe('admit', () => {
   it('passes the cost to the bucket', () => {
     const bucket = new TokenBucket({ ratePerSecond: 1, burst: 3, now: () => 0 });
     const guard = new FloodGuard({ now: () => 0 });
-    expect([admit(bucket, guard, 2), admit(bucket, guard, 2), admit(bucket, guard, 1)]).toEqual([
-      'accept',
-      'rate_limited',
-      'accept',
-    ]);
+    expect([admit(bucket, guard, 2), admit(bucket, guard, 2), admit(bucket, guard, 1)]).toEqual(['accept', 'rate_limited', 'accept']);
   });
 });

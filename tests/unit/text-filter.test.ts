@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CHAT_WARNINGS,
-  ChatFilter,
-  SEVERE_TERMS,
-  cleanChatText,
-  type ChatFilterOptions,
-  type ChatFilterResult,
-} from '../../src/chat/text-filter.js';
+import { CHAT_WARNINGS, ChatFilter, SEVERE_TERMS, cleanChatText, type ChatFilterOptions, type ChatFilterResult } from '../../src/chat/text-filter.js';
 import { SpamTracker, fingerprint, type SpamTrackerOptions } from '../../src/chat/spam-tracker.js';
 
 const allow = (text: string): ChatFilterResult => ({ action: 'allow', text });
@@ -42,7 +35,11 @@ describe('ChatFilter.check, one message', () => {
     ['ordinary text', 'hey, where are you from?', allow('hey, where are you from?')],
     ['cleaned text is what is relayed', '\u202Ehi\u0000 there ', allow('hi there')],
     ['file names and versions are not links', 'I use node.js 20.11 and read notes.txt', allow('I use node.js 20.11 and read notes.txt')],
-    ['sentence ending before a TLD-like word', 'Nice to meet you. Me too. Thanks. Info is on the sign', allow('Nice to meet you. Me too. Thanks. Info is on the sign')],
+    [
+      'sentence ending before a TLD-like word',
+      'Nice to meet you. Me too. Thanks. Info is on the sign',
+      allow('Nice to meet you. Me too. Thanks. Info is on the sign'),
+    ],
     ['e.g. and i.e.', 'e.g. cats, i.e. small ones', allow('e.g. cats, i.e. small ones')],
     ['words containing profanity', 'the assassin ate grapes in Scunthorpe', allow('the assassin ate grapes in Scunthorpe')],
     ['whitelisted: retardant', 'the fire retardant worked', allow('the fire retardant worked')],
@@ -97,9 +94,20 @@ describe('ChatFilter.check, one message', () => {
 
   it('every severe term is a term of the dataset and is caught as abuse', () => {
     const samples: Record<string, string> = {
-      abeed: 'abeed', abo: 'abo', africoon: 'africoon', arabush: 'arabush', boonga: 'boonga',
-      chingchong: 'chingchong', chink: 'chink', kike: 'kike', nigger: 'nigger', fag: 'fag',
-      dyke: 'dyke', tranny: 'tranny', retard: 'retard', spastic: 'spastic',
+      abeed: 'abeed',
+      abo: 'abo',
+      africoon: 'africoon',
+      arabush: 'arabush',
+      boonga: 'boonga',
+      chingchong: 'chingchong',
+      chink: 'chink',
+      kike: 'kike',
+      nigger: 'nigger',
+      fag: 'fag',
+      dyke: 'dyke',
+      tranny: 'tranny',
+      retard: 'retard',
+      spastic: 'spastic',
     };
     expect([...SEVERE_TERMS].sort()).toEqual(Object.keys(samples).sort());
     for (const sample of Object.values(samples)) {
@@ -133,42 +141,88 @@ describe('ChatFilter.check, conversations', () => {
     {
       name: 'custom flood limit',
       options: { floodMessages: 2, floodWindowMs: 1_000 },
-      steps: [[0, 'first one', 'allow'], [10, 'second one', 'allow'], [999, 'third one', 'flood'], [1_000, 'fourth one', 'allow']],
+      steps: [
+        [0, 'first one', 'allow'],
+        [10, 'second one', 'allow'],
+        [999, 'third one', 'flood'],
+        [1_000, 'fourth one', 'allow'],
+      ],
     },
     {
       name: 'blocked messages do not count towards flooding',
       options: { floodMessages: 2, floodWindowMs: 1_000 },
-      steps: [[0, 'a.com', 'link'], [1, 'b.com', 'link'], [2, ' ', 'empty'], [3, 'kike', 'abuse'], [4, 'hello there', 'allow']],
+      steps: [
+        [0, 'a.com', 'link'],
+        [1, 'b.com', 'link'],
+        [2, ' ', 'empty'],
+        [3, 'kike', 'abuse'],
+        [4, 'hello there', 'allow'],
+      ],
     },
     {
       name: 'third identical message within a minute is blocked',
-      steps: [[0, 'follow me on insta', 'allow'], [10_000, 'follow me on insta', 'allow'], [20_000, 'follow me on insta', 'repeat']],
+      steps: [
+        [0, 'follow me on insta', 'allow'],
+        [10_000, 'follow me on insta', 'allow'],
+        [20_000, 'follow me on insta', 'repeat'],
+      ],
     },
     {
       name: 'near-identical variants count as the same message',
-      steps: [[0, 'Follow me on insta', 'allow'], [10_000, 'follow   me on insta!!!', 'allow'], [20_000, 'FOLLOW MEEE ON INSTAAA', 'repeat']],
+      steps: [
+        [0, 'Follow me on insta', 'allow'],
+        [10_000, 'follow   me on insta!!!', 'allow'],
+        [20_000, 'FOLLOW MEEE ON INSTAAA', 'repeat'],
+      ],
     },
     {
       name: 'a repeat is allowed again once the first copy is older than the window',
-      steps: [[0, 'anyone here', 'allow'], [30_000, 'anyone here', 'allow'], [50_000, 'anyone here', 'repeat'], [60_001, 'anyone here', 'allow']],
+      steps: [
+        [0, 'anyone here', 'allow'],
+        [30_000, 'anyone here', 'allow'],
+        [50_000, 'anyone here', 'repeat'],
+        [60_001, 'anyone here', 'allow'],
+      ],
     },
     {
       name: 'censored messages count as repeats too',
-      steps: [[0, 'fuck this app', 'censor'], [1_000, 'fuck this app', 'censor'], [2_000, 'fuck this app', 'repeat']],
+      steps: [
+        [0, 'fuck this app', 'censor'],
+        [1_000, 'fuck this app', 'censor'],
+        [2_000, 'fuck this app', 'repeat'],
+      ],
     },
     {
       name: 'short replies are never repeats',
-      steps: [[0, 'ok', 'allow'], [10_000, 'ok', 'allow'], [20_000, 'ok', 'allow'], [30_000, 'lol', 'allow'], [40_000, 'lol', 'allow'], [50_000, 'lol', 'allow']],
+      steps: [
+        [0, 'ok', 'allow'],
+        [10_000, 'ok', 'allow'],
+        [20_000, 'ok', 'allow'],
+        [30_000, 'lol', 'allow'],
+        [40_000, 'lol', 'allow'],
+        [50_000, 'lol', 'allow'],
+      ],
     },
     {
       name: 'custom repeat limit and min length',
       options: { repeatLimit: 1, repeatMinLength: 2 },
-      steps: [[0, 'ok', 'allow'], [10_000, 'ok', 'repeat'], [20_000, 'k', 'allow'], [30_000, 'k', 'allow']],
+      steps: [
+        [0, 'ok', 'allow'],
+        [10_000, 'ok', 'repeat'],
+        [20_000, 'k', 'allow'],
+        [30_000, 'k', 'allow'],
+      ],
     },
     {
       name: 'history is bounded: a copy pushed out of the history is forgotten',
       options: { repeatLimit: 1, repeatHistory: 2 },
-      steps: [[0, 'spam spam', 'allow'], [1_000, 'other one', 'allow'], [2_000, 'spam spam', 'repeat'], [3_000, 'third thing', 'allow'], [4_000, 'spam spam', 'allow']],
+      steps: [
+        [0, 'spam spam', 'allow'],
+        [1_000, 'other one', 'allow'],
+        [2_000, 'spam spam', 'repeat'],
+        [3_000, 'third thing', 'allow'],
+        [4_000, 'spam spam', 'allow'],
+      ],
     },
   ];
   it.each(cases)('$name', ({ options = {}, steps }) => {

@@ -75,14 +75,12 @@ const CODE_TEXT: Readonly<Record<ConsoleErrorCode, string | ((error: ApiError) =
   not_claimed: 'Your claim on this item has expired. Go back to the queue and open it again.',
   not_applicable: 'This is a user report without an image: there is nothing to reveal or escalate. Ban or dismiss it.',
   legal_hold: 'This item is under legal hold and cannot be dismissed.',
-  second_moderator_required:
-    'You requested this escalation yourself. A different moderator must review the item and confirm it.',
+  second_moderator_required: 'You requested this escalation yourself. A different moderator must review the item and confirm it.',
   already_escalated: 'This item has already been escalated and confirmed; it is under legal hold.',
   escalation_pending: 'Another moderator has just requested an escalation of this item. Reopen it to confirm.',
   not_requested: 'Nobody has requested an escalation of this item any more. Reopen it and try again.',
   file_missing: 'The image of this item is gone from the evidence store. Dismiss the item; operators have the details in the server log.',
-  integrity:
-    'The image of this item failed its integrity check (corrupt or altered), so it cannot be shown. Operators have the details in the server log.',
+  integrity: 'The image of this item failed its integrity check (corrupt or altered), so it cannot be shown. Operators have the details in the server log.',
   key_unknown: 'The key that encrypted this image is no longer configured on the server, so it cannot be shown. Tell an operator.',
   key_ring_invalid: 'The server’s evidence keys are misconfigured, so images cannot be shown. Tell an operator.',
   record_corrupt: 'This item’s record is damaged and cannot be shown. Tell an operator.',

@@ -246,8 +246,7 @@ export class ConsoleApp {
     const open = this.#open;
     if (open === null || this.#p.item.escalate.disabled) return;
     const escalation = open.detail.escalation;
-    const confirming =
-      escalationState(escalation) === 'pending' && escalation !== null && escalation.requestedBy !== this.#me?.name;
+    const confirming = escalationState(escalation) === 'pending' && escalation !== null && escalation.requestedBy !== this.#me?.name;
     this.#p.dialogs.openEscalate(confirming, escalation?.requestedBy ?? null);
   }
 

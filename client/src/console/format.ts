@@ -23,9 +23,7 @@ export const REASON_INFO: Readonly<Record<EvidenceReason, ReasonInfo>> = {
 
 /** Label and tone of a reason; one the console does not know yet is shown as it came. */
 export function reasonInfo(reason: string): ReasonInfo {
-  return Object.hasOwn(REASON_INFO, reason)
-    ? REASON_INFO[reason as EvidenceReason]
-    : { label: reason.replaceAll('_', ' '), tone: 'info' };
+  return Object.hasOwn(REASON_INFO, reason) ? REASON_INFO[reason as EvidenceReason] : { label: reason.replaceAll('_', ' '), tone: 'info' };
 }
 
 const MINUTE = 60_000;

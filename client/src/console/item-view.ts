@@ -1,15 +1,7 @@
 import { byId, el, setShown } from '../dom.js';
 import type { History, ItemDetail } from '../../../src/protocol/console-api.js';
 import { itemBadges } from './badges.js';
-import {
-  absoluteTime,
-  deadlineUrgency,
-  deviceText,
-  escalateLabel,
-  formatScore,
-  reasonInfo,
-  shortHash,
-} from './format.js';
+import { absoluteTime, deadlineUrgency, deviceText, escalateLabel, formatScore, reasonInfo, shortHash } from './format.js';
 import { timeElement } from './time-element.js';
 
 /** The item view's text: details, scores, history, badges, the message line and the export link. */

@@ -2,14 +2,7 @@
 
 export type ConsoleView = 'login' | 'queue' | 'item' | 'audit';
 
-export type Command =
-  | 'queue-next'
-  | 'queue-previous'
-  | 'item-reveal'
-  | 'item-dismiss'
-  | 'item-ban'
-  | 'item-escalate'
-  | 'item-release';
+export type Command = 'queue-next' | 'queue-previous' | 'item-reveal' | 'item-dismiss' | 'item-ban' | 'item-escalate' | 'item-release';
 
 export interface KeyPress {
   readonly key: string;

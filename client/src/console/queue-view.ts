@@ -36,7 +36,10 @@ export class QueueView {
     );
     this.#count.textContent = queueCountText(queue.items.length, queue.total);
     this.#updated.textContent = `Updated ${absoluteTime(now).slice(11)}`;
-    if (focusedId !== undefined) this.#rows().find((r) => r.dataset.id === focusedId)?.focus();
+    if (focusedId !== undefined)
+      this.#rows()
+        .find((r) => r.dataset.id === focusedId)
+        ?.focus();
   }
 
   /** Moves focus to the next / previous row (j / k). */

@@ -1,10 +1,5 @@
 import type { z } from 'zod';
-import {
-  eraseResultSchema,
-  holdingsSchema,
-  type EraseResult,
-  type Holdings,
-} from '../../../src/protocol/privacy-api.js';
+import { eraseResultSchema, holdingsSchema, type EraseResult, type Holdings } from '../../../src/protocol/privacy-api.js';
 import { errorBodySchema, PRIVACY_ERROR_CODES, type PrivacyErrorCode } from '../../../src/protocol/http-errors.js';
 
 const BASE = '/api/privacy';

@@ -13,13 +13,18 @@ export function keptSummary(holdings: Holdings): string[] {
   const bans = holdings.bans.filter((ban) => ban.inForce);
   const ended = holdings.bans.length - bans.length;
   if (bans.length > 0) {
-    lines.push(`${plural(bans.length, 'ban', 'bans')} in force: bans are not deleted on request, because they protect other people; each one is deleted when it ends.`);
+    lines.push(
+      `${plural(bans.length, 'ban', 'bans')} in force: bans are not deleted on request, because they protect other people; each one is deleted when it ends.`,
+    );
   }
   if (ended > 0) {
     lines.push(`${plural(ended, 'earlier ban', 'earlier bans')}: remembered for moderators until a year after it ended, then deleted.`);
   }
   const held = holdings.evidence.filter((item) => item.keptBecause === KEPT_LEGAL_HOLD).length;
-  if (held > 0) lines.push(`${plural(held, 'evidence item', 'evidence items')} preserved under legal hold for law enforcement (the law requires it), until the date shown.`);
+  if (held > 0)
+    lines.push(
+      `${plural(held, 'evidence item', 'evidence items')} preserved under legal hold for law enforcement (the law requires it), until the date shown.`,
+    );
   const banEvidence = holdings.evidence.filter((item) => item.keptBecause === KEPT_BAN_EVIDENCE).length;
   if (banEvidence > 0) lines.push(`${plural(banEvidence, 'evidence item', 'evidence items')} kept as the evidence for a ban in force, until the date shown.`);
   return lines;

@@ -48,7 +48,9 @@ function item(title: string, lines: string[]): HTMLLIElement {
 function banItem(ban: BanHolding): HTMLLIElement {
   return item(`Ban ${ban.referenceId}: ${ban.reasonClass}`, [
     `Started ${formatTime(ban.createdAt)}; ${ban.inForce ? 'in force until' : 'ended'} ${formatTime(ban.expiresAt)}.`,
-    ban.inForce ? 'Kept when you delete your data: it protects other people, and is deleted when it ends.' : 'An earlier ban, remembered for moderators for a year after it ended.',
+    ban.inForce
+      ? 'Kept when you delete your data: it protects other people, and is deleted when it ends.'
+      : 'An earlier ban, remembered for moderators for a year after it ended.',
   ]);
 }
 

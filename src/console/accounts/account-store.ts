@@ -18,9 +18,7 @@ export interface ConsoleAccount {
 }
 
 export type LoginVerdict =
-  | { ok: true; account: ConsoleAccount }
-  | { ok: false; reason: 'bad_credentials' }
-  | { ok: false; reason: 'locked'; retryAfterSeconds: number };
+  { ok: true; account: ConsoleAccount } | { ok: false; reason: 'bad_credentials' } | { ok: false; reason: 'locked'; retryAfterSeconds: number };
 
 /** Shown once to the operator who creates an account or resets its second factor. */
 export interface TotpEnrolment {
@@ -171,7 +169,18 @@ export class AccountStore {
     if (!ROLES.includes(input.role)) throw new TypeError(`role must be one of ${ROLES.join(', ')}`);
     const passwordHash = await argonHash(input.password, ARGON2_OPTIONS);
     const enrolment = this.#enrolment(input.name);
-    const fields = ['name', input.name, 'role', input.role, 'passwordHash', passwordHash, 'totpSecret', this.#stored(input.name, enrolment.totpSecret), 'createdAt', String(now)];
+    const fields = [
+      'name',
+      input.name,
+      'role',
+      input.role,
+      'passwordHash',
+      passwordHash,
+      'totpSecret',
+      this.#stored(input.name, enrolment.totpSecret),
+      'createdAt',
+      String(now),
+    ];
     const created = await this.#redis.eval(CREATE_SCRIPT, 2, accountKey(input.name), INDEX_KEY, ...fields, input.name);
     if (created !== 1) throw new AccountError('exists', `account ${input.name} already exists`);
     log.info({ name: input.name, role: input.role }, 'create() | account created');
@@ -243,7 +252,17 @@ export class AccountStore {
     }
     if (!wellFormed) return { ok: false, reason: 'bad_credentials' };
     const lockedUntil = Number(
-      await this.#redis.eval(FAILURE_SCRIPT, 2, failuresKey(name), lockKey(name), now, this.#windowMs, this.#maxFailures, this.#lockoutMs, `${now}:${randomUUID()}`),
+      await this.#redis.eval(
+        FAILURE_SCRIPT,
+        2,
+        failuresKey(name),
+        lockKey(name),
+        now,
+        this.#windowMs,
+        this.#maxFailures,
+        this.#lockoutMs,
+        `${now}:${randomUUID()}`,
+      ),
     );
     if (lockedUntil > 0) {
       log.warn({ name, lockoutMinutes: this.#lockoutMs / 60_000 }, 'verifyLogin() | too many failures, account locked');
@@ -254,7 +273,8 @@ export class AccountStore {
 
   /** The TOTP time step `code` matches at `now` (±1 step), or null. */
   async #totpStep(fields: Record<string, string>, code: string, now: number): Promise<number | null> {
-    const secret = fields.totpSecret === undefined || fields.name === undefined ? undefined : (openTotpSecret(this.#secretKey, fields.name, fields.totpSecret) ?? undefined);
+    const secret =
+      fields.totpSecret === undefined || fields.name === undefined ? undefined : (openTotpSecret(this.#secretKey, fields.name, fields.totpSecret) ?? undefined);
     if (secret === undefined || typeof code !== 'string' || !/^\d{6}$/.test(code)) return null;
     try {
       const result = await verifyTotp({

@@ -124,7 +124,11 @@ export class SessionStore {
     const index = accountSessionsKey(name);
     const keys = await this.#redis.smembers(index);
     if (keys.length === 0) return 0;
-    const results = await this.#redis.multi().del(...keys).del(index).exec();
+    const results = await this.#redis
+      .multi()
+      .del(...keys)
+      .del(index)
+      .exec();
     return Number(results?.[0]?.[1] ?? 0);
   }
 

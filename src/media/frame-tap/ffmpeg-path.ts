@@ -35,7 +35,11 @@ export async function resolveFfmpeg(options: ResolveFfmpegOptions = {}): Promise
   if (options.configuredPath !== undefined) {
     const version = await probe(options.configuredPath, timeoutMs);
     if (typeof version !== 'string') {
-      throw new FrameTapError('ffmpeg-not-found', `ffmpeg path from the configuration (FFMPEG_PATH=${options.configuredPath}) is not usable: ${version.error}`, { path: options.configuredPath });
+      throw new FrameTapError(
+        'ffmpeg-not-found',
+        `ffmpeg path from the configuration (FFMPEG_PATH=${options.configuredPath}) is not usable: ${version.error}`,
+        { path: options.configuredPath },
+      );
     }
     return { path: options.configuredPath, source: 'config', reason: 'FFMPEG_PATH is set in the configuration', version };
   }

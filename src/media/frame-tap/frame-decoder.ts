@@ -107,7 +107,8 @@ export class FrameDecoder extends EventEmitter<FrameDecoderEvents> {
   decode(keyframe: Vp8Keyframe): Promise<RgbImage> {
     if (this.#closed) return Promise.reject(new FrameTapError('closed', 'decode() | decoder is closed'));
     if (this.#pending) return Promise.reject(new FrameTapError('busy', 'decode() | a keyframe is being decoded already'));
-    if (!this.accepts(keyframe)) return Promise.reject(new TypeError(`decode() | this decoder takes ${this.#sourceSize?.width}x${this.#sourceSize?.height} keyframes only`));
+    if (!this.accepts(keyframe))
+      return Promise.reject(new TypeError(`decode() | this decoder takes ${this.#sourceSize?.width}x${this.#sourceSize?.height} keyframes only`));
     return new Promise<RgbImage>((resolve, reject) => {
       this.#pending = { resolve, reject };
       if (!this.#sourceSize) {
@@ -169,9 +170,30 @@ export class FrameDecoder extends EventEmitter<FrameDecoderEvents> {
  */
 function decoderArgs(width: number): string[] {
   return [
-    '-hide_banner', '-nostats', '-loglevel', 'error',
-    '-f', 'ivf', '-probesize', '32', '-analyzeduration', '0', '-threads', '1', '-i', 'pipe:0',
-    '-vf', `scale=${width}:-2:flags=area`, '-fps_mode', 'passthrough',
-    '-c:v', 'ppm', '-f', 'image2pipe', '-flush_packets', '1', 'pipe:1',
+    '-hide_banner',
+    '-nostats',
+    '-loglevel',
+    'error',
+    '-f',
+    'ivf',
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
+    '-threads',
+    '1',
+    '-i',
+    'pipe:0',
+    '-vf',
+    `scale=${width}:-2:flags=area`,
+    '-fps_mode',
+    'passthrough',
+    '-c:v',
+    'ppm',
+    '-f',
+    'image2pipe',
+    '-flush_packets',
+    '1',
+    'pipe:1',
   ];
 }

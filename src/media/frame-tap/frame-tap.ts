@@ -77,7 +77,8 @@ export class FrameTap extends EventEmitter<FrameTapEvents> {
   static async create(router: types.Router, producer: types.Producer, options: FrameTapOptions): Promise<FrameTap> {
     if (producer.kind !== 'video') throw new FrameTapError('bad-producer', `create() | producer ${producer.id} is ${producer.kind}, not video`);
     const mimeType = producer.rtpParameters.codecs[0]?.mimeType.toLowerCase();
-    if (mimeType !== 'video/vp8') throw new FrameTapError('bad-producer', `create() | producer ${producer.id} sends ${mimeType ?? 'nothing'}; the tap reads VP8 only`);
+    if (mimeType !== 'video/vp8')
+      throw new FrameTapError('bad-producer', `create() | producer ${producer.id} sends ${mimeType ?? 'nothing'}; the tap reads VP8 only`);
     if (!options.decoders && options.ffmpegPath === undefined) throw new TypeError('FrameTap.create() | ffmpegPath or decoders is required');
     const decoders = options.decoders ?? (await DecoderPool.create({ ffmpegPath: options.ffmpegPath ?? '', width: options.width ?? 320 }));
     let transport: types.DirectTransport | undefined;
@@ -176,7 +177,9 @@ export class FrameTap extends EventEmitter<FrameTapEvents> {
         else reject(outcome.error);
       };
       const timer = setTimeout(() => {
-        settle({ error: new FrameTapError('timeout', `sample() | no keyframe from producer ${this.#consumer.producerId} within ${timeoutMs} ms`, { timeoutMs }) });
+        settle({
+          error: new FrameTapError('timeout', `sample() | no keyframe from producer ${this.#consumer.producerId} within ${timeoutMs} ms`, { timeoutMs }),
+        });
       }, timeoutMs);
       this.#onKeyframe = (keyframe) => settle({ keyframe });
       this.#abortWait = (error) => settle({ error });

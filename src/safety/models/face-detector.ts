@@ -51,11 +51,7 @@ const ANCHORS = anchorCentres();
  * Runs BlazeFace on an RGB image tensor ([h, w, 3], 0-255). The image is padded to a square at the
  * bottom/right (so the aspect ratio is kept), resized to 256 and scaled to [-1, 1].
  */
-export async function detectFaces(
-  model: tf.GraphModel,
-  image: tf.Tensor3D,
-  options: FaceDetectorOptions = {},
-): Promise<DetectedFace[]> {
+export async function detectFaces(model: tf.GraphModel, image: tf.Tensor3D, options: FaceDetectorOptions = {}): Promise<DetectedFace[]> {
   const [height, width] = image.shape;
   const side = Math.max(width, height);
   const outputs = tf.tidy(() => {

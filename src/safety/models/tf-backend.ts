@@ -41,8 +41,7 @@ function registerNative(): Promise<boolean> {
  * model's weights to the new backend on first use.
  */
 export async function useTfBackend(preference: TfBackendPreference = 'auto'): Promise<TfBackendName> {
-  const wanted: TfBackendName =
-    preference === 'auto' ? ((await registerNative()) ? 'tensorflow' : 'wasm') : preference;
+  const wanted: TfBackendName = preference === 'auto' ? ((await registerNative()) ? 'tensorflow' : 'wasm') : preference;
   if (wanted === 'tensorflow' && !(await registerNative())) {
     throw new ModelLoadError('BACKEND_UNAVAILABLE', `useTfBackend() | ${NATIVE_PACKAGE} is not installed`);
   }

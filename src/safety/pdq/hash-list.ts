@@ -67,7 +67,7 @@ export class HashList {
 
   private constructor(words: Uint16Array, lines: Uint32Array) {
     this.packed = new Uint32Array(words.buffer, words.byteOffset, words.length / 2).slice();
-    if (!LITTLE_ENDIAN) for (let i = 0; i < this.packed.length; i++) this.packed[i] = (((words[2 * i] ?? 0) | ((words[2 * i + 1] ?? 0) << 16)) >>> 0);
+    if (!LITTLE_ENDIAN) for (let i = 0; i < this.packed.length; i++) this.packed[i] = ((words[2 * i] ?? 0) | ((words[2 * i + 1] ?? 0) << 16)) >>> 0;
     this.lines = lines;
     const n = lines.length;
     this.offsets = new Uint32Array(HASH_WORDS * (BUCKETS + 1));

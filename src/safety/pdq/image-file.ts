@@ -16,7 +16,8 @@ export async function decodeImageFile(path: string): Promise<PdqImage> {
   const pipeline = space === 'b-w' || space === 'grey16' ? input.toColourspace('b-w') : input;
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const channels = info.channels;
-  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw new Error(`decodeImageFile() | unsupported channel count ${String(channels)}`);
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4)
+    throw new Error(`decodeImageFile() | unsupported channel count ${String(channels)}`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels };
 }
 
