@@ -22,7 +22,7 @@ import { Matchmaker } from './matching/matchmaker.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { evidenceKeyRing } from './evidence/keys.js';
 import { EvidenceStore } from './evidence/store.js';
-import { ModerationService } from './moderation/moderation-service.js';
+import { ModerationService, moderationOptions } from './moderation/moderation-service.js';
 import { ReportStore } from './reports/report-store.js';
 import { RetentionSweeper } from './retention/sweeper.js';
 import { SignalingServer } from './signaling/ws-server.js';
@@ -108,7 +108,7 @@ export class App {
         retention: { unreviewedDays: config.evidenceRetentionDays, legalHoldDays: config.legalHoldDays },
       });
       const bans = new BanStore(redis.redis, { historyDays: config.banHistoryDays });
-      const moderation = config.moderation ? await ModerationService.start(config, { evidence, bans }) : null;
+      const moderation = config.moderation ? await ModerationService.start(moderationOptions(config), { evidence, bans }) : null;
       if (moderation) cleanups.push(() => moderation.close());
       else log.warn('moderation is turned off: no video is sampled or classified');
       const presence = new Presence(redis.redis, randomUUID(), PRESENCE_INTERVAL_MS * 3);

@@ -2,10 +2,11 @@ import type { BanStore } from '../bans/ban-store.js';
 import type { Config } from '../config/schema.js';
 import { logger } from '../logging/logger.js';
 import { DecoderPool, resolveFfmpeg, type ResolvedFfmpeg } from '../media/frame-tap/index.js';
-import { ClassifierPool, type ClassifierPoolHealth } from './classifier-pool.js';
+import { ClassifierPool, type ClassifierPoolHealth, type ClassifierPoolOptions } from './classifier-pool.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { Moderator, type ModeratorCounters } from './moderator.js';
-import { policyFromConfig } from './policy.js';
+import { policyFromConfig, type ModerationPolicy } from './policy.js';
+import type { SampleScheduleOptions } from './sample-schedule.js';
 
 const log = logger('moderation');
 
@@ -17,6 +18,44 @@ export interface ModerationHealth {
   ffmpeg: { path: string; source: string; version: string } | null;
   classifiers: ClassifierPoolHealth | null;
   samples: ModeratorCounters;
+}
+
+/** What the moderation service is started with; `moderationOptions()` maps the configuration to it. */
+export interface ModerationServiceOptions {
+  policy: ModerationPolicy;
+  /** A configured ffmpeg; undefined: ffmpeg-static if installed, else `ffmpeg` on PATH. */
+  ffmpegPath: string | undefined;
+  frameDecoders: number;
+  frameSampleWidth: number;
+  classifiers: ClassifierPoolOptions;
+  schedule: SampleScheduleOptions;
+  banDays: number;
+}
+
+/** How long a dropped sample (busy decoder or classifier) waits before it is tried again. */
+const RETRY_AFTER_DROP_MS = 2000;
+
+/** The composition root's mapping of the flat configuration keys to the service's options. */
+export function moderationOptions(config: Config): ModerationServiceOptions {
+  return {
+    policy: policyFromConfig(config),
+    ffmpegPath: config.ffmpegPath || undefined,
+    frameDecoders: config.frameDecoders,
+    frameSampleWidth: config.frameSampleWidth,
+    classifiers: {
+      ...(config.classifierWorkers > 0 ? { size: config.classifierWorkers } : {}),
+      ...(config.pdqHashListFile ? { hashListPath: config.pdqHashListFile } : {}),
+      ...(config.nudityModelDir ? { nudityModelDir: config.nudityModelDir } : {}),
+      ...(config.faceModelDir ? { faceModelDir: config.faceModelDir } : {}),
+    },
+    schedule: {
+      firstSampleMs: config.sampleFirstMs,
+      minIntervalMs: config.sampleMinIntervalMs,
+      maxIntervalMs: config.sampleMaxIntervalMs,
+      retryAfterDropMs: RETRY_AFTER_DROP_MS,
+    },
+    banDays: config.banDays,
+  };
 }
 
 /**
@@ -45,42 +84,24 @@ export class ModerationService {
     this.#startProblems = parts.problems;
   }
 
-  static async start(config: Config, stores: { evidence: EvidenceStore; bans: BanStore }): Promise<ModerationService> {
-    const policy = policyFromConfig(config);
+  static async start(options: ModerationServiceOptions, stores: { evidence: EvidenceStore; bans: BanStore }): Promise<ModerationService> {
     const problems: string[] = [];
     let ffmpeg: ResolvedFfmpeg | null = null;
     let decoders: DecoderPool | null = null;
     try {
-      ffmpeg = await resolveFfmpeg({ configuredPath: config.ffmpegPath || undefined });
+      ffmpeg = await resolveFfmpeg({ configuredPath: options.ffmpegPath });
       log.info({ path: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version }, `frame tap uses ffmpeg: ${ffmpeg.reason}`);
-      decoders = await DecoderPool.create({ ffmpegPath: ffmpeg.path, width: config.frameSampleWidth, size: config.frameDecoders });
+      decoders = await DecoderPool.create({ ffmpegPath: ffmpeg.path, width: options.frameSampleWidth, size: options.frameDecoders });
     } catch (error) {
       problems.push(`frame tap: ${(error as Error).message}`);
     }
     let classifiers: ClassifierPool | null = null;
     try {
-      classifiers = await ClassifierPool.create({
-        ...(config.classifierWorkers > 0 ? { size: config.classifierWorkers } : {}),
-        ...(config.pdqHashListFile ? { hashListPath: config.pdqHashListFile } : {}),
-        ...(config.nudityModelDir ? { nudityModelDir: config.nudityModelDir } : {}),
-        ...(config.faceModelDir ? { faceModelDir: config.faceModelDir } : {}),
-      });
+      classifiers = await ClassifierPool.create(options.classifiers);
     } catch (error) {
       problems.push(`classifiers: ${(error as Error).message}`);
     }
-    const moderator = new Moderator({
-      decoders,
-      classifiers,
-      ...stores,
-      policy,
-      schedule: {
-        firstSampleMs: config.sampleFirstMs,
-        minIntervalMs: config.sampleMinIntervalMs,
-        maxIntervalMs: config.sampleMaxIntervalMs,
-        retryAfterDropMs: 2000,
-      },
-      banDays: config.banDays,
-    });
+    const moderator = new Moderator({ decoders, classifiers, ...stores, policy: options.policy, schedule: options.schedule, banDays: options.banDays });
     const service = new ModerationService({ moderator, decoders, classifiers, ffmpeg, problems });
     const health = service.health();
     if (health.status === 'degraded') log.error({ problems: health.problems }, 'moderation is degraded: video chat runs, but not every stream is checked');

@@ -15,7 +15,8 @@ import { nextSampleAt, type SampleEvent, type SampleScheduleOptions } from './sa
 const log = logger('moderator');
 const SAMPLE_TIMEOUT_MS = 3000;
 const REPORT_SAMPLE_ATTEMPTS = 4;
-const REPORT_RETRY_MS = 500;
+/** How long a report waits before it samples again after a dropped sample. */
+export const REPORT_RETRY_MS = 500;
 const JPEG_QUALITY = 85;
 
 /** What the moderator needs of a chatter: who (keyed hash, device) and the live video, if any. */
@@ -46,6 +47,21 @@ export type ModeratorEvents = {
   sample: [chatterId: string, outcome: SampleOutcome];
 };
 
+/**
+ * The timers the moderator schedules samples and report retries with. Default: the real ones,
+ * unref'd so that a pending sample never keeps the process alive. Test hook: a test passes timers
+ * it fires itself (tests/support/manual-timers.ts) instead of waiting real seconds.
+ */
+export interface ModeratorTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_TIMERS: ModeratorTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface ModeratorOptions {
   /** Null when no ffmpeg is usable: nothing can be sampled (moderation is degraded). */
   decoders: DecoderPool | null;
@@ -56,7 +72,10 @@ export interface ModeratorOptions {
   policy: ModerationPolicy;
   schedule: SampleScheduleOptions;
   banDays: number;
+  /** Test hook: the sampling schedule's randomness. Default Math.random. */
   random?: () => number;
+  /** Test hook: see ModeratorTimers. */
+  timers?: ModeratorTimers;
 }
 
 /** Counters since start, for the health report. */
@@ -71,7 +90,7 @@ interface Watch {
   chatter: ModeratedChatter;
   /** Sampling on schedule (the chatter is in a video pair). */
   active: boolean;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   /** Bumped by every paired()/unpaired(): a sample that outlives its pairing must not reschedule. */
   generation: number;
   tap: FrameTap | undefined;
@@ -95,6 +114,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
   lastError: string | null = null;
   readonly #options: ModeratorOptions;
   readonly #random: () => number;
+  readonly #timers: ModeratorTimers;
   readonly #watches = new Map<string, Watch>();
   #closed = false;
 
@@ -102,6 +122,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     super();
     this.#options = options;
     this.#random = options.random ?? Math.random;
+    this.#timers = options.timers ?? REAL_TIMERS;
   }
 
   /** The chatter is in a new video pair: first sample soon, then at random intervals. */
@@ -119,7 +140,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     if (!watch) return;
     watch.active = false;
     watch.generation++;
-    clearTimeout(watch.timer);
+    this.#timers.clearTimeout(watch.timer);
     watch.timer = undefined;
   }
 
@@ -140,7 +161,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     for (let attempt = 0; attempt < REPORT_SAMPLE_ATTEMPTS && !this.#closed; attempt++) {
       outcome = await this.#sample(watch, true);
       if (outcome.status !== 'dropped') break;
-      await new Promise((resolve) => setTimeout(resolve, REPORT_RETRY_MS));
+      await new Promise<void>((resolve) => this.#timers.setTimeout(resolve, REPORT_RETRY_MS));
     }
     return outcome;
   }
@@ -160,10 +181,10 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
   }
 
   #schedule(watch: Watch, event: SampleEvent): void {
-    clearTimeout(watch.timer);
+    this.#timers.clearTimeout(watch.timer);
     const delay = nextSampleAt(event, 0, this.#random(), this.#options.schedule);
     const generation = watch.generation;
-    watch.timer = setTimeout(() => {
+    watch.timer = this.#timers.setTimeout(() => {
       watch.timer = undefined;
       void this.#sample(watch, false).then((outcome) => {
         if (watch.generation !== generation || !watch.active || this.#closed || this.#watches.get(watch.chatter.id) !== watch) return;
@@ -174,7 +195,6 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
         this.#schedule(watch, retrySoon ? 'dropped' : 'sampled');
       });
     }, delay);
-    watch.timer.unref();
   }
 
   /** One sample, start to finish; never throws. */

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { totpKey } from '../../src/console/accounts/totp-secret-box.js';
 import { AccountError, AccountStore } from '../../src/console/accounts/account-store.js';
+import { consoleLogin, consoleRequest, type ConsoleReply, type ConsoleRequestOptions, type ConsoleSession } from '../support/console-client.js';
 import { createConsoleStores, type ConsoleStoreOptions } from '../../src/console/console-stores.js';
 import { createConsoleAuth, type ConsoleAuth, type ConsoleAuthOptions, type ConsoleModerator } from '../../src/http/console-auth.js';
 import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js';
@@ -24,12 +25,7 @@ vi.mock('../../src/logging/logger.js', async (importOriginal) => {
 });
 
 type AuditEntry = Parameters<ConsoleAuthOptions['audit']>[0];
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: { error?: { code: string; message: string; retryAfterSeconds?: number }; [key: string]: unknown } | undefined;
-  setCookie: string[];
-}
+type Reply = ConsoleReply;
 
 const START = Date.UTC(2026, 0, 5, 9, 0, 0);
 const MINUTE = 60_000;
@@ -83,30 +79,13 @@ describe('console auth', () => {
     };
   };
 
-  const call = async (
-    method: string,
-    path: string,
-    options: { body?: unknown; cookie?: string; csrf?: string; headers?: Record<string, string> } = {},
-  ): Promise<Reply> => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (options.cookie !== undefined) headers.cookie = options.cookie;
-    if (options.csrf !== undefined) headers['x-csrf-token'] = options.csrf;
-    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text), setCookie: response.headers.getSetCookie() };
-  };
+  const call = (method: string, path: string, options: ConsoleRequestOptions = {}): Promise<Reply> => consoleRequest(base, method, path, options);
   const codeFor = (name: string, at = clock): Promise<string> => generate({ secret: secrets[name] as string, epoch: Math.floor(at / 1000) });
   const attempt = async (name: string, password: string, code?: string, headers?: Record<string, string>): Promise<Reply> =>
     call('POST', '/login', { body: { name, password, code: code ?? (await codeFor(name)) }, headers });
   /** Logs in and returns the Cookie header value and the CSRF token. */
-  const login = async (name = 'mona', password = PASSWORD): Promise<{ cookie: string; csrf: string; reply: Reply }> => {
-    const reply = await attempt(name, password);
-    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-    const cookie = (reply.setCookie[0] ?? '').split(';')[0] as string;
-    return { cookie, csrf: reply.body?.csrfToken as string, reply };
-  };
+  const login = async (name = 'mona', password = PASSWORD): Promise<ConsoleSession & { reply: Reply }> =>
+    consoleLogin(base, { name, password, code: await codeFor(name) });
   const probe = (cookie?: string): Promise<Reply> => call('GET', '/probe', { cookie });
 
   beforeEach(async () => {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/console/accounts/account-store.js';
+import { consoleLogin, consoleRequest, type ConsoleSession } from '../support/console-client.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 /**
@@ -33,29 +34,18 @@ const ROUTES: readonly { method: Method; path: string; role: 'moderator' | 'admi
 describe('the console API gate (real app, real sessions)', () => {
   let server: TestApp;
   const secrets: Record<string, string> = {};
-  const sessions: Record<string, { cookie: string; csrf: string }> = {};
+  const sessions: Record<string, ConsoleSession> = {};
 
   const call = async (method: Method, path: string, options: { cookie?: string; csrf?: string } = {}): Promise<{ status: number; code: unknown }> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (options.cookie) headers.cookie = options.cookie;
-    if (options.csrf) headers['x-csrf-token'] = options.csrf;
-    const body = method === 'GET' ? undefined : JSON.stringify({ days: 1, reason: 'test', note: 'test' });
-    const response = await fetch(`${server.app.url}/console/api${path}`, { method, headers, body });
-    const text = await response.text();
-    const json = text.startsWith('{') ? (JSON.parse(text) as { error?: { code?: unknown } }) : {};
-    expect(response.headers.get('cache-control')).toBe('no-store');
-    return { status: response.status, code: json.error?.code };
+    const body = method === 'GET' ? undefined : { days: 1, reason: 'test', note: 'test' };
+    const reply = await consoleRequest(`${server.app.url}/console/api`, method, path, { ...options, body });
+    expect(reply.headers.get('cache-control')).toBe('no-store');
+    return { status: reply.status, code: reply.body?.error?.code };
   };
-  const login = async (name: string): Promise<{ cookie: string; csrf: string }> => {
+  const login = async (name: string): Promise<ConsoleSession> => {
     const code = await generate({ secret: secrets[name] as string });
-    const response = await fetch(`${server.app.url}/console/api/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, password: PASSWORD, code }),
-    });
-    expect(response.status).toBe(200);
-    const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    return { cookie, csrf: ((await response.json()) as { csrfToken: string }).csrfToken };
+    const { cookie, csrf } = await consoleLogin(`${server.app.url}/console/api`, { name, password: PASSWORD, code });
+    return { cookie, csrf };
   };
 
   beforeAll(async () => {

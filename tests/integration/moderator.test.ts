@@ -12,11 +12,19 @@ import { DecoderPool, resolveFfmpeg } from '../../src/media/frame-tap/index.js';
 import { ClassifierPool } from '../../src/moderation/classifier-pool.js';
 import { parseKeyRing } from '../../src/evidence/crypto.js';
 import { EvidenceStore } from '../../src/evidence/store.js';
-import { Moderator, type ModeratedChatter, type ModerationAction, type ModeratorOptions, type SampleOutcome } from '../../src/moderation/moderator.js';
+import {
+  Moderator,
+  REPORT_RETRY_MS,
+  type ModeratedChatter,
+  type ModerationAction,
+  type ModeratorOptions,
+  type SampleOutcome,
+} from '../../src/moderation/moderator.js';
 import { DEFAULT_POLICY } from '../../src/moderation/policy.js';
 import { MIN_MATCH_QUALITY } from '../../src/safety/pdq/match-policy.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { startRtpSource, type RtpSource } from '../support/rtp-source.js';
+import { ManualTimers } from '../support/manual-timers.js';
 import { seeded } from '../support/seeded-random.js';
 import { imageToY4m } from '../support/y4m.js';
 
@@ -147,6 +155,26 @@ function nextSample(target: Moderator, chatterId: string, timeoutMs: number, the
   });
 }
 
+/** The next `count` 'sample' events for this chatter, in order. */
+function waitForSamples(target: Moderator, chatterId: string, count: number, timeoutMs: number): Promise<SampleOutcome[]> {
+  return new Promise((resolve, reject) => {
+    const seen: SampleOutcome[] = [];
+    const timer = setTimeout(() => {
+      target.off('sample', listener);
+      reject(new Error(`${seen.length} of ${count} samples for ${chatterId} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (id: string, outcome: SampleOutcome): void => {
+      if (id !== chatterId) return;
+      seen.push(outcome);
+      if (seen.length < count) return;
+      clearTimeout(timer);
+      target.off('sample', listener);
+      resolve(seen);
+    };
+    target.on('sample', listener);
+  });
+}
+
 /** What the stores hold: evidence files, evidence records (and indexes), bans. */
 async function written(): Promise<{ files: string[]; evidenceKeys: string[]; banKeys: string[] }> {
   return {
@@ -240,18 +268,22 @@ async function corruptSource(): Promise<{ producer: types.Producer; packetsSent:
 describe('Moderator on real media, decoders, classifiers and stores', () => {
   it('a clean stream: the first sample comes soon after pairing, is classified, acts on nothing and writes nothing', async () => {
     const clean = await source({ pattern: 'red-blue' });
-    const mod = moderator();
+    const timers = new ManualTimers();
+    const mod = moderator({ timers });
     const samples = recordSamples(mod);
     const actions = recordActions(mod);
     const visitor = chatter(clean.producer);
 
-    const pairedAt = Date.now();
     mod.paired(visitor);
-    const outcome = await nextSample(mod, visitor.id, 10_000);
-    const elapsedMs = Date.now() - pairedAt;
+    expect(timers.pending()).toEqual([SCHEDULE.firstSampleMs]);
+    const firedAt = Date.now();
+    const sampled = nextSample(mod, visitor.id, 10_000);
+    timers.fireNext();
+    const outcome = await sampled;
+    const elapsedMs = Date.now() - firedAt;
 
     expectClassified(outcome);
-    expect(elapsedMs).toBeLessThan(3000); // 200 ms schedule, source start, ≤ 333 ms to a keyframe, decode, classify
+    expect(elapsedMs).toBeLessThan(3000); // source start, ≤ 333 ms to a keyframe, decode, classify
     expect(outcome.decision).toEqual({ action: 'none' });
     expect(outcome.evidenceId).toBeNull();
     expect(outcome.classification.pdq).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -265,66 +297,100 @@ describe('Moderator on real media, decoders, classifiers and stores', () => {
     expect(actions).toEqual([]);
     expect(await written()).toEqual(NOTHING);
 
-    // The next scheduled sample is a minute away; unpairing cancels it, and nothing else comes.
+    // The next scheduled sample is a minute away; unpairing cancels it, and nothing else is scheduled.
+    await timers.whenSet();
+    expect(timers.pending()).toEqual([SCHEDULE.minIntervalMs]);
     mod.unpaired(visitor.id);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(timers.pending()).toEqual([]);
     expect(samples).toHaveLength(1);
   });
 
   it('samples again on schedule while paired, and not at all once unpaired', async () => {
     const clean = await source({ pattern: 'red' });
-    const mod = moderator({ schedule: { ...SCHEDULE, minIntervalMs: 100, maxIntervalMs: 150 } });
+    const timers = new ManualTimers();
+    const mod = moderator({ schedule: { ...SCHEDULE, minIntervalMs: 100, maxIntervalMs: 150 }, timers });
     const samples = recordSamples(mod);
     const visitor = chatter(clean.producer);
 
     mod.paired(visitor);
-    expectClassified(await nextSample(mod, visitor.id, 10_000));
+    const first = nextSample(mod, visitor.id, 10_000);
+    timers.fireNext();
+    expectClassified(await first);
+    // While paired, the next sample is scheduled at once, within the configured interval.
+    await timers.whenSet();
+    const [interval] = timers.pending();
+    expect(interval).toBeGreaterThanOrEqual(100);
+    expect(interval).toBeLessThanOrEqual(150);
     // unpaired from inside the second sample's event: no sample is in flight, none may follow.
-    expectClassified(await nextSample(mod, visitor.id, 10_000, () => mod.unpaired(visitor.id)));
-    const count = samples.length;
-    expect(count).toBe(2);
-    // Paired, this stream is sampled about every 1.1 s here (interval + keyframe wait + classify): 3 s would see two more.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect(samples).toHaveLength(count);
+    const second = nextSample(mod, visitor.id, 10_000, () => mod.unpaired(visitor.id));
+    timers.fireNext();
+    expectClassified(await second);
+    expect(samples).toHaveLength(2);
+    expect(timers.pending()).toEqual([]);
     expect(await written()).toEqual(NOTHING);
   });
 
   it("a new pairing gets its own first sample even while the previous pairing's sample is still running", async () => {
     // A keyframe a second (ffmpeg ignores keyframe requests): the first sample waits ~0.5 s for one.
     const clean = await source({ pattern: 'red', gop: 15 });
-    const mod = moderator({ schedule: { ...SCHEDULE, firstSampleMs: 0 } });
+    const timers = new ManualTimers();
+    const mod = moderator({ schedule: { ...SCHEDULE, firstSampleMs: 0 }, timers });
     const samples = recordSamples(mod);
     const visitor = chatter(clean.producer);
 
     // A first pairing makes the tap; the second's sample then holds it while it waits for a keyframe.
     mod.paired(visitor);
-    expectClassified(await nextSample(mod, visitor.id, 10_000));
+    const made = nextSample(mod, visitor.id, 10_000);
+    timers.fireNext();
+    expectClassified(await made);
     mod.unpaired(visitor.id);
     samples.splice(0);
     mod.paired(visitor);
-    // Next, quickly: unpaired and paired again while that sample waits (the new one finds the tap busy).
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const both = waitForSamples(mod, visitor.id, 2, 10_000);
+    timers.fireNext(); // that pairing's first sample starts and waits for a keyframe
+    // Next, at once: unpaired and paired again while that sample waits (the new one finds the tap busy).
     mod.unpaired(visitor.id);
     mod.paired(visitor);
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    // Each pairing gets a classified sample: the first one's late finish must not push the second's a minute away.
+    timers.fireNext();
+    const statuses = (await both).map((outcome) => outcome.status).sort();
+    expect(statuses).toEqual(['classified', 'dropped']);
+    // The first pairing's late finish must not push the second's retry a minute away.
+    await timers.whenSet(SCHEDULE.retryAfterDropMs);
+    expect(timers.pending()).toEqual([SCHEDULE.retryAfterDropMs]);
+    const retried = nextSample(mod, visitor.id, 10_000);
+    timers.fireNext();
+    expectClassified(await retried);
+    // Each pairing got a classified sample.
     const classified = samples.filter((s) => s.chatterId === visitor.id && s.outcome.status === 'classified');
     expect(classified, JSON.stringify(samples.map((s) => s.outcome.status))).toHaveLength(2);
   });
 
   it('overlapping samples (a report during a scheduled one) share one tap, and leaving releases it', async () => {
     const clean = await source({ pattern: 'red' });
-    const mod = moderator();
+    const timers = new ManualTimers();
+    // A scheduled sample that loses the tap retries at 700 ms, a report at REPORT_RETRY_MS: told apart below.
+    const mod = moderator({ schedule: { ...SCHEDULE, retryAfterDropMs: 700 }, timers });
     const visitor = chatter(clean.producer);
     const transportsBefore = (await router.dump()).transportIds.length;
 
     mod.paired(visitor);
-    await new Promise((resolve) => setTimeout(resolve, SCHEDULE.firstSampleMs));
-    await mod.reported(visitor);
+    timers.fireNext(); // the scheduled sample starts making the tap; the report joins it
+    const reporting = mod.reported(visitor);
+    let settled = false;
+    void reporting.finally(() => (settled = true));
+    // Whichever lost the tap was dropped. A dropped report tries again REPORT_RETRY_MS later: fire
+    // each retry once the scheduled sample has finished (it then schedules the next, a minute away).
+    while (!settled) {
+      const retry = timers
+        .whenSet(SCHEDULE.minIntervalMs)
+        .then(() => timers.whenSet(REPORT_RETRY_MS))
+        .then(() => 'retry' as const);
+      if ((await Promise.race([reporting.then(() => 'done' as const), retry])) === 'retry') timers.fire(REPORT_RETRY_MS);
+    }
+    expectClassified(await reporting);
     expect((await router.dump()).transportIds.length).toBe(transportsBefore + 1);
     mod.left(visitor.id);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await router.dump()).transportIds.length).toBe(transportsBefore);
+    await expect.poll(async () => (await router.dump()).transportIds.length).toBe(transportsBefore);
   });
 
   it('a corrupt stream fails with a message saying why, nothing is written, and the same decoders then serve a clean stream', async () => {

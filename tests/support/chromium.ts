@@ -217,19 +217,15 @@ export async function collectIceCandidates(page: Page): Promise<PageIceCandidate
       report.forEach((stat: Record<string, unknown>) => {
         if (stat['type'] !== 'local-candidate' && stat['type'] !== 'remote-candidate') return;
         const candidate = {
-          address: text(stat['address'] ?? stat['ip']),
+          // Inside the page: no helper functions of this module exist there.
+          address: typeof stat['address'] === 'string' ? stat['address'] : typeof stat['ip'] === 'string' ? stat['ip'] : '',
           port: Number(stat['port'] ?? 0),
-          protocol: text(stat['protocol']),
-          candidateType: text(stat['candidateType']),
+          protocol: typeof stat['protocol'] === 'string' ? stat['protocol'] : '',
+          candidateType: typeof stat['candidateType'] === 'string' ? stat['candidateType'] : '',
         };
         (stat['type'] === 'local-candidate' ? local : remote).push(candidate);
       });
     }
     return { peerConnections: list.length, local, remote };
   }, PEER_CONNECTIONS_GLOBAL);
-}
-
-/** A stats field that should be a string; anything else counts as empty. */
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
 }
