@@ -21,13 +21,17 @@ import { consoleError } from './errors.js';
  * shaping of items and refusals.
  */
 
-export interface ConsoleApiOptions {
+/** The stores the console API reads and changes. */
+export interface ConsoleApiStores {
   evidence: EvidenceStore;
   bans: BanStore;
   reports: ReportStore;
   audit: AuditLog;
   claims: ClaimStore;
   escalations: EscalationStore;
+}
+
+export interface ConsoleApiOptions extends ConsoleApiStores {
   /**
    * The session layer (src/http/console-auth.ts): requireRole() answers 401/403 or sets
    * `res.locals.moderator = { name, role, sessionId, csrfToken }`; csrf checks state-changing requests.
@@ -50,13 +54,7 @@ export interface ConsoleActor {
 export type LiveItem = { kind: 'evidence'; record: EvidenceRecord } | { kind: 'report'; report: StoredReport };
 
 /** The stores, clock, middleware and lookups every console route uses. */
-export interface ReviewContext {
-  evidence: EvidenceStore;
-  bans: BanStore;
-  reports: ReportStore;
-  audit: AuditLog;
-  claims: ClaimStore;
-  escalations: EscalationStore;
+export interface ReviewContext extends ConsoleApiStores {
   now: () => number;
   moderator: RequestHandler;
   admin: RequestHandler;
