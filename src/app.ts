@@ -15,6 +15,10 @@ import { listen } from './http/listen.js';
 import { createPrivacyApi } from './http/privacy-api.js';
 import { PrivacyLog, privacyLogKey } from './privacy/privacy-log.js';
 import { PrivacyService } from './privacy/privacy-service.js';
+import { NodeBus } from './cluster/node-bus.js';
+import { nodeIdOf } from './cluster/node-id.js';
+import { NODE_KEY_PREFIX, NodeRegistry } from './cluster/node-registry.js';
+import { NodePipes } from './media/node-pipes.js';
 import { Lobby } from './lobby/lobby.js';
 import { Presence } from './lobby/presence.js';
 import { logger } from './logging/logger.js';
@@ -35,6 +39,8 @@ const SWEEP_INTERVAL_MS = 60_000;
 /** The whole server, composed: Redis, media workers, matchmaker, lobby, HTTP and WebSocket. */
 export class App {
   readonly url: string;
+  /** This node's id among the nodes sharing the Redis. */
+  readonly nodeId: string;
   readonly port: number;
   readonly pool: WorkerPool;
   readonly redis: RedisHandle;
@@ -48,6 +54,8 @@ export class App {
   readonly #signaling: SignalingServer;
   readonly #lobby: Lobby;
   readonly #presence: Presence;
+  readonly #registry: NodeRegistry;
+  readonly #bus: NodeBus;
   readonly #timers: NodeJS.Timeout[];
   #closing: Promise<void> | undefined;
 
@@ -60,6 +68,8 @@ export class App {
     signaling: SignalingServer;
     lobby: Lobby;
     presence: Presence;
+    registry: NodeRegistry;
+    bus: NodeBus;
     reports: ReportStore;
     evidence: EvidenceStore;
     bans: BanStore;
@@ -81,12 +91,17 @@ export class App {
     this.#signaling = parts.signaling;
     this.#lobby = parts.lobby;
     this.#presence = parts.presence;
+    this.#registry = parts.registry;
+    this.#bus = parts.bus;
+    this.nodeId = parts.registry.nodeId;
     this.#timers = [setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS), setInterval(() => void parts.sweeper.sweep(), SWEEP_INTERVAL_MS)];
   }
 
   static async create(config: Config): Promise<App> {
     const ipHashSecret = addressHashSecret(config.ipHashSecret, config.dataDir);
     const redis = await openRedis(config);
+    const nodeId = nodeIdOf(config.nodeId, config.dataDir);
+    const boot = randomUUID();
     const cleanups: (() => unknown)[] = [() => redis.close()];
     try {
       const pool = await WorkerPool.create({
@@ -94,12 +109,20 @@ export class App {
         listenIp: config.rtcListenIp,
         announcedIp: config.rtcAnnouncedIp || undefined,
         portBase: config.rtcPortBase,
+        pipePorts: { min: config.pipePortMin, max: config.pipePortMax },
       });
       cleanups.push(() => pool.close());
       const matchmaker = await Matchmaker.create(redis.redis, {
         interestFallbackMs: config.matchInterestFallbackMs,
         recentPartnerSeconds: config.matchRecentPartnerSeconds,
+        nodeId,
+        nodeKeyPrefix: NODE_KEY_PREFIX,
+        localityWindow: config.matchLocalityWindow,
       });
+      const bus = await NodeBus.create(redis.redis, { nodeId, requestTimeoutMs: config.nodeRequestTimeoutMs });
+      cleanups.push(() => bus.close());
+      const internalIp = config.nodeInternalIp || config.rtcListenIp;
+      const pipes = new NodePipes(bus, { listenIp: internalIp, routerById: (id) => pool.slots.find((slot) => slot.router.id === id)?.router });
       const reports = new ReportStore(redis.redis, { retentionDays: config.reportRetentionDays });
       const evidence = await EvidenceStore.create({
         redis: redis.redis,
@@ -111,9 +134,9 @@ export class App {
       const moderation = config.moderation ? await ModerationService.start(moderationOptions(config), { evidence, bans }) : null;
       if (moderation) cleanups.push(() => moderation.close());
       else log.warn('moderation is turned off: no video is sampled or classified');
-      const presence = new Presence(redis.redis, randomUUID(), PRESENCE_INTERVAL_MS * 3);
+      const presence = new Presence(redis.redis, nodeId, PRESENCE_INTERVAL_MS * 3);
       const lobby = new Lobby(
-        { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null },
+        { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes } },
         {
           matchRetryMs: config.matchRetryMs,
           interestFallbackMs: config.matchInterestFallbackMs,
@@ -121,6 +144,21 @@ export class App {
         },
       );
       cleanups.push(() => lobby.close());
+      const registry = await NodeRegistry.create(
+        redis.redis,
+        () => ({
+          id: nodeId,
+          boot,
+          state: 'serving',
+          announcedIp: config.rtcAnnouncedIp || config.rtcListenIp,
+          internalIp,
+          chatters: lobby.size,
+          workers: pool.aliveCount,
+        }),
+        { heartbeatMs: config.nodeHeartbeatMs, goneAfterMs: config.nodeGoneAfterMs },
+      );
+      cleanups.push(() => registry.close());
+      registry.on('nodegone', (id) => lobby.nodeGone(id));
       const audit = new AuditLog(redis.redis, { retentionDays: config.auditRetentionDays });
       const privacyLog = new PrivacyLog({ redis: redis.redis, requesterKey: privacyLogKey(ipHashSecret), retentionDays: config.privacyLogRetentionDays });
       const privacyApi = createPrivacyApi({
@@ -198,6 +236,8 @@ export class App {
         signaling,
         lobby,
         presence,
+        registry,
+        bus,
         reports,
         evidence,
         bans,
@@ -206,7 +246,7 @@ export class App {
         sweeper,
       });
       await app.#publishPresence();
-      log.info({ url: app.url, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
+      log.info({ url: app.url, node: nodeId, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
       return app;
     } catch (error) {
       for (const cleanup of cleanups.reverse()) await cleanup();
@@ -228,10 +268,12 @@ export class App {
     this.#closing ??= (async () => {
       for (const timer of this.#timers) clearInterval(timer);
       this.#lobby.close();
+      await this.#registry.close();
       this.#signaling.close();
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));
       await this.#presence.withdraw().catch(() => undefined);
       await this.moderation?.close();
+      await this.#bus.close();
       this.pool.close();
       await this.redis.close();
     })();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NODE_ID_PATTERN } from '../protocol/node-messages.js';
 
 const list = z.preprocess(
   (value) =>
@@ -43,6 +44,20 @@ export const configSchema = z
     rtcAnnouncedIp: z.string(),
     /** Worker i listens for media on UDP and TCP port rtcPortBase + i. */
     rtcPortBase: int(1024, 65000),
+    /** This node's id among the nodes sharing the Redis; empty: one generated into dataDir (kept across restarts). */
+    nodeId: z.union([z.literal(''), z.string().regex(NODE_ID_PATTERN, 'must be 1 to 64 characters from [A-Za-z0-9_-]')]),
+    /** Address other nodes reach this one's media pipes at; empty: rtcListenIp (which must then not be a wildcard). */
+    nodeInternalIp: z.union([z.literal(''), z.string().ip()]),
+    /** UDP ports of the media pipes between nodes (and between this node's workers). */
+    pipePortMin: int(1024, 65535),
+    pipePortMax: int(1024, 65535),
+    /** A node's heartbeat in Redis, and how old it may get before the others count the node as gone. */
+    nodeHeartbeatMs: int(100, 60_000),
+    nodeGoneAfterMs: int(500, 600_000),
+    /** A pair offer or media request to another node fails after this long (the chatter is queued again). */
+    nodeRequestTimeoutMs: int(100, 60_000),
+    /** Candidates looked at for a partner on this node after one on another node fits; 0: no preference. */
+    matchLocalityWindow: int(0, 1000),
     /** How long a chatter with interests waits for a shared interest before anyone will do. */
     matchInterestFallbackMs: int(0, 600_000),
     matchRetryMs: int(50, 60_000),
@@ -111,9 +126,32 @@ export const configSchema = z
     if (cfg.sampleMinIntervalMs > cfg.sampleMaxIntervalMs) {
       ctx.addIssue({ code: 'custom', path: ['sampleMaxIntervalMs'], message: 'must not be below sampleMinIntervalMs' });
     }
+    if (cfg.pipePortMin > cfg.pipePortMax) {
+      ctx.addIssue({ code: 'custom', path: ['pipePortMax'], message: 'must not be below pipePortMin' });
+    }
+    if (cfg.pipePortMin <= cfg.rtcPortBase + 255 && cfg.rtcPortBase <= cfg.pipePortMax) {
+      ctx.addIssue({ code: 'custom', path: ['pipePortMin'], message: "the pipe ports must not overlap the workers' media ports (rtcPortBase + 0..255)" });
+    }
+    if (cfg.nodeGoneAfterMs < cfg.nodeHeartbeatMs * 2) {
+      ctx.addIssue({ code: 'custom', path: ['nodeGoneAfterMs'], message: 'must be at least twice nodeHeartbeatMs, or a live node would look gone' });
+    }
+    if (!cfg.nodeInternalIp && isWildcard(cfg.rtcListenIp)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodeInternalIp'],
+        message: 'must be set when rtcListenIp is a wildcard: other nodes need an address to send media to',
+      });
+    }
+    if (cfg.nodeInternalIp && isWildcard(cfg.nodeInternalIp)) {
+      ctx.addIssue({ code: 'custom', path: ['nodeInternalIp'], message: "must be this node's own address, not a wildcard" });
+    }
     if (cfg.rtcAnnouncedIp && !z.string().ip().safeParse(cfg.rtcAnnouncedIp).success) {
       ctx.addIssue({ code: 'custom', path: ['rtcAnnouncedIp'], message: 'must be an IP address' });
     }
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+function isWildcard(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
+}

@@ -6,7 +6,9 @@ import type { DeviceSummary } from '../edge/device.js';
 import type { ModeratedChatter } from '../moderation/moderator.js';
 import type { Connection } from '../signaling/connection.js';
 import type { Visitor } from '../signaling/ws-server.js';
+import type { PairSide } from '../protocol/node-messages.js';
 import type { ChatterState } from './chatter-state.js';
+import type { Partner } from './partner.js';
 
 export interface ChatSettings {
   mode: ChatMode;
@@ -27,12 +29,14 @@ export class Chatter implements ModeratedChatter {
   readonly chatFilter = new ChatFilter();
   state: ChatterState = 'idle';
   settings: ChatSettings | undefined;
-  partner: Chatter | undefined;
+  partner: Partner | undefined;
+  /** The node a pair offer for this chatter is out to, until it is answered. */
+  offeredTo: string | undefined;
   media: ChatterMedia | undefined;
   /** When the lobby next asks the matchmaker again for this waiting chatter (ms epoch). */
   nextRetryAt = 0;
   /** Who the chatter was last paired with, reportable until `until` (ms epoch). */
-  lastPartner: { id: string; ipHash: string; until: number } | undefined;
+  lastPartner: (PairSide & { until: number }) | undefined;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(connection: Connection, visitor: Visitor) {

@@ -1,5 +1,7 @@
 import { banMessage, type BanStore } from '../bans/ban-store.js';
-import type { Matchmaker, Match } from '../matching/matchmaker.js';
+import type { NodeBus } from '../cluster/node-bus.js';
+import type { Matchmaker } from '../matching/matchmaker.js';
+import type { NodePipes } from '../media/node-pipes.js';
 import type { MediaSlot, WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
 import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason, type ReportReason } from '../protocol/messages.js';
@@ -11,11 +13,10 @@ import { allowedIn, wrongStateMessage } from './chatter-state.js';
 import { Chatter } from './chatter.js';
 import { mediaCapabilities, mediaConnect, mediaPause, mediaProduce, mediaReady, mediaTransports } from './media-requests.js';
 import { InterestTokens } from './interest-tokens.js';
+import { Pairing } from './pairing.js';
 import { RequestError } from './request-error.js';
 
 const log = logger('lobby');
-/** How long after a chat ends its partner can still be reported. */
-const REPORT_GRACE_MS = 60_000;
 const RETRY_TICK_MS = 250;
 const ENDED_BY_MODERATION = 'Your connection was ended by moderation for a child-safety violation.';
 
@@ -36,6 +37,8 @@ export interface LobbyParts {
   bans: BanStore;
   /** Live-video moderation; null when it is turned off. */
   moderator: Moderator | null;
+  /** This node among the others: its id, the channel between nodes, and media pipes to them. */
+  node: { id: string; bus: NodeBus; pipes: NodePipes };
 }
 
 /**
@@ -50,6 +53,9 @@ export class Lobby {
   readonly #reports: ReportStore;
   readonly #bans: BanStore;
   readonly #moderator: Moderator | null;
+  readonly #nodeId: string;
+  readonly #bus: NodeBus;
+  readonly #pairing: Pairing;
   readonly #retryTimer: NodeJS.Timeout;
   readonly #interests: InterestTokens;
   readonly #retryMs: number;
@@ -63,7 +69,20 @@ export class Lobby {
     this.#reports = parts.reports;
     this.#bans = parts.bans;
     this.#moderator = parts.moderator;
+    this.#nodeId = parts.node.id;
+    this.#bus = parts.node.bus;
     this.#interests = new InterestTokens(options.interestKey);
+    this.#pairing = new Pairing({
+      nodeId: parts.node.id,
+      bus: parts.node.bus,
+      pipes: parts.node.pipes,
+      chatters: this.#chatters,
+      matchmaker: parts.matchmaker,
+      moderator: parts.moderator,
+      interests: this.#interests,
+      requeue: (chatter) => this.#enqueue(chatter),
+    });
+    this.#bus.onEvent('report.sample', (event) => this.#sampleReported(event.chatterId, event.referenceId));
     this.#retryMs = options.matchRetryMs;
     this.#fallbackMs = options.interestFallbackMs;
     this.#retryTimer = setInterval(() => void this.#retryWaiting(), Math.min(RETRY_TICK_MS, options.matchRetryMs));
@@ -98,6 +117,11 @@ export class Lobby {
       chatter.serialize(() => this.#leave(chatter)).catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'leave failed'));
     });
     return chatter;
+  }
+
+  /** Another node went away: partners there are gone, and so are the pipes to it. */
+  nodeGone(nodeId: string): void {
+    this.#pairing.nodeGone(nodeId);
   }
 
   /** Tells everyone how many are online across all nodes. */
@@ -136,7 +160,7 @@ export class Lobby {
           this.#relayChat(chatter, message.id, message.text);
           return;
         case 'typing':
-          chatter.partner?.connection.send({ type: 'typing', typing: message.typing });
+          chatter.partner?.relay({ type: 'typing', typing: message.typing });
           reply.reply(message.id, 'typing', undefined);
           return;
         case 'report':
@@ -204,7 +228,7 @@ export class Lobby {
       },
       Date.now(),
     );
-    if (match) await this.#pair(chatter, match);
+    if (match) await this.#pairing.pair(chatter, match);
   }
 
   async #retryWaiting(): Promise<void> {
@@ -225,87 +249,17 @@ export class Lobby {
           if (chatter.state !== 'waiting' || chatter.gone) return;
           chatter.nextRetryAt = Date.now() + this.#retryMs;
           const match = await this.#matchmaker.retry(chatter.id, Date.now());
-          if (match) await this.#pair(chatter, match);
+          if (match) await this.#pairing.pair(chatter, match);
         })
         .catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
-    }
-  }
-
-  async #pair(chatter: Chatter, match: Match): Promise<void> {
-    const partner = this.#chatters.get(match.partnerId);
-    if (!partner || partner.gone || partner.state !== 'waiting') {
-      // The ticket outlived its chatter (gone, stopping, or left behind by an earlier run): look again.
-      if (!partner) await this.#matchmaker.leave(match.partnerId);
-      await this.#enqueue(chatter);
-      return;
-    }
-    chatter.state = 'paired';
-    partner.state = 'paired';
-    chatter.partner = partner;
-    partner.partner = chatter;
-    for (const [self, other] of [
-      [chatter, partner],
-      [partner, chatter],
-    ] as const) {
-      const filters = (self.settings?.countries.length ?? 0) > 0;
-      self.connection.send({
-        type: 'paired',
-        mode: self.settings?.mode ?? 'text',
-        sharedInterests: this.#interests.words(self.settings?.interests ?? [], match.sharedInterests),
-        ...(filters && other.country ? { partnerCountry: other.country } : {}),
-      });
-    }
-    if (chatter.settings?.mode === 'video') {
-      await this.#connectMedia(chatter, partner);
-      if (chatter.partner === partner) for (const self of [chatter, partner]) this.#moderator?.paired(self);
-    }
-  }
-
-  async #connectMedia(a: Chatter, b: Chatter): Promise<void> {
-    for (const [self, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      if (self.partner !== other || !self.media || !other.media) return;
-      try {
-        const consumers = await self.media.consume(other.media);
-        if (self.partner !== other) {
-          self.media.closeConsumers();
-          return;
-        }
-        self.connection.send({ type: 'media.consume', consumers });
-        self.connection.send({ type: 'partner.media', ...other.media.liveKinds });
-      } catch (error) {
-        log.error({ chatter: self.id, err: (error as Error).message }, 'consume failed');
-        this.#unpair(self, 'media_failure');
-        self.connection.send({ type: 'partner.left', reason: 'media_failure' });
-        return;
-      }
     }
   }
 
   /** Ends the chatter's pair (the partner is told why) or takes it out of the queue. */
   async #endPairOrWait(chatter: Chatter, reason: PartnerLeftReason): Promise<void> {
     if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
-    if (chatter.state === 'paired') this.#unpair(chatter, reason);
+    if (chatter.state === 'paired') this.#pairing.unpair(chatter, reason);
     chatter.state = 'idle';
-  }
-
-  #unpair(chatter: Chatter, reason: PartnerLeftReason): void {
-    const partner = chatter.partner;
-    chatter.partner = undefined;
-    chatter.media?.closeConsumers();
-    chatter.state = 'idle';
-    this.#moderator?.unpaired(chatter.id);
-    if (!partner) return;
-    this.#moderator?.unpaired(partner.id);
-    const until = Date.now() + REPORT_GRACE_MS;
-    chatter.lastPartner = { id: partner.id, ipHash: partner.ipHash, until };
-    partner.lastPartner = { id: chatter.id, ipHash: chatter.ipHash, until };
-    partner.partner = undefined;
-    partner.media?.closeConsumers();
-    partner.state = 'idle';
-    partner.connection.send({ type: 'partner.left', reason });
   }
 
   #relayChat(chatter: Chatter, id: number, text: string): void {
@@ -314,7 +268,7 @@ export class Lobby {
       chatter.connection.replyError(id, 'chat_blocked', verdict.warning);
       return;
     }
-    chatter.partner?.connection.send({ type: 'chat', text: verdict.text });
+    chatter.partner?.relay({ type: 'chat', text: verdict.text });
     chatter.connection.reply(id, 'chat', { text: verdict.text });
     if (verdict.action === 'censor') chatter.connection.send({ type: 'chat.warning', message: verdict.warning });
   }
@@ -323,23 +277,31 @@ export class Lobby {
   async #report(chatter: Chatter, id: number, reason: ReportReason): Promise<void> {
     const now = Date.now();
     const last = chatter.lastPartner && chatter.lastPartner.until > now ? chatter.lastPartner : undefined;
-    const reportedHash = chatter.partner?.ipHash ?? last?.ipHash;
-    if (!reportedHash) throw new RequestError('wrong_state', 'there is no one to report: the chat ended too long ago');
-    const reported = chatter.partner ?? (last && this.#chatters.get(last.id));
-    const report = await this.#reports.record({ reporterHash: chatter.ipHash, reportedHash, reason, mode: chatter.settings?.mode ?? 'text' }, now);
-    if (chatter.state === 'paired') this.#unpair(chatter, 'disconnected');
+    const reported = chatter.partner?.side ?? last;
+    if (!reported) throw new RequestError('wrong_state', 'there is no one to report: the chat ended too long ago');
+    const report = await this.#reports.record(
+      { reporterHash: chatter.ipHash, reportedHash: reported.ipHash, reason, mode: chatter.settings?.mode ?? 'text' },
+      now,
+    );
+    if (chatter.state === 'paired') this.#pairing.unpair(chatter, 'disconnected');
     chatter.lastPartner = undefined;
     chatter.connection.reply(id, 'report', { referenceId: report.referenceId });
     log.info({ referenceId: report.referenceId, reason }, 'report recorded');
-    if (reported && this.#moderator) {
-      this.#moderator
-        .reported(reported)
-        // The frame sample carries the report into the evidence queue; the bare report need not wait too.
-        .then(async (outcome) => {
-          if (outcome.status === 'classified' && outcome.evidenceId !== null) await this.#reports.markReviewed(report.referenceId);
-        })
-        .catch((error: Error) => log.error({ err: error.message }, 'report sample failed'));
-    }
+    if (reported.node === this.#nodeId) this.#sampleReported(reported.id, report.referenceId);
+    else void this.#bus.send(reported.node, { type: 'report.sample', chatterId: reported.id, referenceId: report.referenceId });
+  }
+
+  /** A chatter of this node was reported: a frame sample carries the report into the evidence queue. */
+  #sampleReported(chatterId: string, referenceId: string): void {
+    const reported = this.#chatters.get(chatterId);
+    if (!reported || !this.#moderator) return;
+    this.#moderator
+      .reported(reported)
+      // The bare report need not wait for review too once its sample is queued.
+      .then(async (outcome) => {
+        if (outcome.status === 'classified' && outcome.evidenceId !== null) await this.#reports.markReviewed(referenceId);
+      })
+      .catch((error: Error) => log.error({ err: error.message }, 'report sample failed'));
   }
 
   /** Carries out what moderation decided about a chatter (who may have left meanwhile). */
@@ -351,17 +313,17 @@ export class Lobby {
       switch (action.type) {
         case 'ban':
           if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
-          if (chatter.state === 'paired') this.#unpair(chatter, 'disconnected');
+          if (chatter.state === 'paired') this.#pairing.unpair(chatter, 'disconnected');
           chatter.state = 'idle';
           chatter.connection.closeWith('banned', action.ban ? banMessage(action.ban) : ENDED_BY_MODERATION);
           return;
         case 'end_pair':
           if (chatter.state !== 'paired') return;
-          this.#unpair(chatter, 'disconnected');
+          this.#pairing.unpair(chatter, 'disconnected');
           chatter.connection.send({ type: 'partner.left', reason: 'moderation' });
           return;
         case 'blur':
-          chatter.partner?.connection.send({ type: 'partner.blur' });
+          chatter.partner?.relay({ type: 'partner.blur' });
           return;
         default:
           assertUnreachable(action);
@@ -393,7 +355,7 @@ export class Lobby {
         .serialize(async () => {
           chatter.media?.close();
           chatter.media = undefined;
-          if (chatter.state === 'paired') this.#unpair(chatter, 'media_failure');
+          if (chatter.state === 'paired') this.#pairing.unpair(chatter, 'media_failure');
           if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
           chatter.state = 'idle';
         })

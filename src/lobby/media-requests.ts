@@ -68,7 +68,7 @@ export async function mediaProduce(chatter: Chatter, message: Extract<MediaMessa
 export async function mediaPause(chatter: Chatter, message: Extract<MediaMessage, { type: 'media.pause' }>): Promise<void> {
   const media = mediaOf(chatter);
   await guarded(() => media.setPaused(message.kind, message.paused));
-  chatter.partner?.connection.send({ type: 'partner.media', ...media.liveKinds });
+  chatter.partner?.relay({ type: 'partner.media', ...media.liveKinds });
 }
 
 export async function mediaReady(chatter: Chatter, message: Extract<MediaMessage, { type: 'media.ready' }>): Promise<void> {

@@ -5,7 +5,8 @@
  *
  * Key layout under the prefix P (per mode M = video | text):
  *   P ticket:<session>         hash: mode, interests and countries ("\n"-joined), country ("" =
- *                              unknown), since (ms). TTL as a safety net.
+ *                              unknown), since (ms), node (the id of the chatter's node). TTL as
+ *                              a safety net.
  *   P M:queue                  zset session -> since: everyone waiting in mode M.
  *   P M:interest:<tag>         zset session -> since: waiting tickets carrying that interest.
  *   P M:country:<CC>           zset session -> since: waiting tickets from that country.
@@ -20,9 +21,12 @@
  *
  * ARGV common to all scripts: [1] prefix, [2] session id.
  * enqueue and retry add: [3] now (ms), [4] interest fallback (ms), [5] recent partner (s),
- * [6] max candidates scanned, [7] ticket TTL (ms), [8] random number in [0, 1).
- * enqueue adds: [9] mode, [10] interests, [11] countries ("\n"-joined), [12] country or "".
- * enqueue and retry reply: false (queued / not queued) or { partnerId, sharedInterest... }.
+ * [6] max candidates scanned, [7] ticket TTL (ms), [8] random number in [0, 1), [9] the caller's
+ * node id, [10] prefix of node liveness keys ("" = do not check; a ticket whose node has no key
+ * <prefix><node> is dropped when met), [11] locality window (0 = no preference: else, having met a
+ * compatible ticket on another node, look at up to this many more for one on the caller's node).
+ * enqueue adds: [12] mode, [13] interests, [14] countries ("\n"-joined), [15] country or "".
+ * enqueue and retry reply: false (queued / not queued) or { partnerId, partnerNode, sharedInterest... }.
  */
 
 /** The zset of everyone waiting in a mode (shared with the scripts' key layout). */
@@ -59,9 +63,9 @@ local function split(joined)
 end
 
 local function loadTicket(id)
-  local f = redis.call('HMGET', ticketKey(id), 'mode', 'interests', 'countries', 'country', 'since')
+  local f = redis.call('HMGET', ticketKey(id), 'mode', 'interests', 'countries', 'country', 'since', 'node')
   if not f[1] then return nil end
-  return { id = id, mode = f[1], tags = f[2], countries = split(f[3]), country = f[4], since = tonumber(f[5]) }
+  return { id = id, mode = f[1], tags = f[2], countries = split(f[3]), country = f[4], since = tonumber(f[5]), node = f[6] or '' }
 end
 
 -- Interest tags are split only when needed: most candidates are decided on country first.
@@ -93,7 +97,22 @@ local ctx = {
   maxScan = tonumber(ARGV[6]),
   ttlMs = tonumber(ARGV[7]),
   rand = tonumber(ARGV[8]),
+  node = ARGV[9],
+  nodePrefix = ARGV[10],
+  window = tonumber(ARGV[11]),
+  alive = {},
 }
+
+-- Whether the ticket's node still has its registry entry (checked once per node per call).
+local function nodeAlive(t)
+  if ctx.nodePrefix == '' or t.node == ctx.node then return true end
+  local known = ctx.alive[t.node]
+  if known == nil then
+    known = redis.call('EXISTS', ctx.nodePrefix .. t.node) == 1
+    ctx.alive[t.node] = known
+  end
+  return known
+end
 
 local function touchTicket(t)
   redis.call('PEXPIRE', ticketKey(t.id), ctx.ttlMs)
@@ -150,10 +169,13 @@ local function peek(c)
 end
 
 -- Examines the cursors' entries merged oldest first, each session once, until a compatible one
--- turns up or budget candidates were examined. Returns partner, shared interests, count examined.
+-- turns up or budget candidates were examined. A compatible one on another node is kept while up
+-- to ctx.window more are examined for one on self's node. Returns partner, shared interests,
+-- count examined.
 local function scan(self, cursors, budget, seen)
   local scanned = 0
-  while scanned < budget do
+  local remote, remoteShared, extra = nil, nil, 0
+  while scanned < budget and extra <= ctx.window do
     local from, entry = nil, nil
     for _, c in ipairs(cursors) do
       local e = peek(c)
@@ -170,13 +192,19 @@ local function scan(self, cursors, budget, seen)
         redis.call('ZREM', from.key, entry.id)
         redis.call('ZREM', queueKey(self.mode), entry.id)
         from.nextRank, from.last, from.taken = from.nextRank - 1, from.last - 1, from.taken - 1
+      elseif not nodeAlive(other) then
+        -- Its node is gone: the ticket leaves the queue with every index entry.
+        removeTicket(other)
+        from.nextRank, from.last, from.taken = from.nextRank - 1, from.last - 1, from.taken - 1
       else
         local shared = compatible(self, other)
-        if shared then return other, shared, scanned end
+        if shared and (other.node == self.node or ctx.window == 0) then return other, shared, scanned end
+        if shared and not remote then remote, remoteShared = other, shared end
       end
+      if remote then extra = extra + 1 end
     end
   end
-  return nil, nil, scanned
+  return remote, remoteShared, scanned
 end
 
 -- The longest-waiting compatible ticket in the index zsets keys, examining at most budget
@@ -234,7 +262,7 @@ local function pairWith(self, partner, shared)
   if ctx.recentSeconds > 0 then
     redis.call('SET', recentKey(self.id, partner.id), '1', 'EX', ctx.recentSeconds)
   end
-  local reply = { partner.id }
+  local reply = { partner.id, partner.node }
   for _, tag in ipairs(shared) do reply[#reply + 1] = tag end
   return reply
 end
@@ -246,13 +274,13 @@ local id = ARGV[2]
 local old = loadTicket(id)
 if old then removeTicket(old) end
 local self = {
-  id = id, mode = ARGV[9], tags = ARGV[10], countries = split(ARGV[11]),
-  country = ARGV[12], since = ctx.now,
+  id = id, mode = ARGV[12], tags = ARGV[13], countries = split(ARGV[14]),
+  country = ARGV[15], since = ctx.now, node = ctx.node,
 }
 local partner, shared = findPartner(self)
 if partner then return pairWith(self, partner, shared) end
-redis.call('HSET', ticketKey(id), 'mode', self.mode, 'interests', ARGV[10], 'countries', ARGV[11],
-  'country', self.country, 'since', ARGV[3])
+redis.call('HSET', ticketKey(id), 'mode', self.mode, 'interests', ARGV[13], 'countries', ARGV[14],
+  'country', self.country, 'since', ARGV[3], 'node', self.node)
 for _, key in ipairs(indexKeys(self)) do redis.call('ZADD', key, ARGV[3], id) end
 touchTicket(self)
 return false

@@ -1,6 +1,7 @@
 import type { Redis, Result } from 'ioredis';
 import { logger } from '../logging/logger.js';
 import { CHAT_MODES, type ChatMode } from '../protocol/messages.js';
+import { NODE_ID_PATTERN } from '../protocol/node-messages.js';
 import { MATCH_SCRIPTS, queueKey } from './match-script.js';
 import { normalizeTicket, type Ticket } from './ticket.js';
 
@@ -20,6 +21,8 @@ export interface Match {
   sessionId: string;
   /** The partner, taken out of the queue; the caller's side must tell it. */
   partnerId: string;
+  /** The node the partner is connected to. */
+  partnerNode: string;
   /** Interests both gave, in the caller's order; empty when they met after a fallback. */
   sharedInterests: string[];
 }
@@ -38,6 +41,15 @@ export interface MatchmakerOptions {
    * disappears after this long. A waiting session must call retry() more often. Default 300.
    */
   ticketTtlSeconds?: number;
+  /** This node's id, stored with its tickets. Default "local". */
+  nodeId?: string;
+  /** Prefix of the node registry's keys: a ticket of a node without one is dropped. Default "" (no check). */
+  nodeKeyPrefix?: string;
+  /**
+   * Having found a compatible partner on another node, look at up to this many more candidates
+   * for one on this node (media stays local). 0 turns the preference off. Default 16.
+   */
+  localityWindow?: number;
 }
 
 type Settings = Required<MatchmakerOptions>;
@@ -58,7 +70,15 @@ function settingsFrom(options: MatchmakerOptions): Settings {
     maxScan: integerIn('maxScan', options.maxScan ?? 200, 1, 100_000),
     keyPrefix,
     ticketTtlSeconds: integerIn('ticketTtlSeconds', options.ticketTtlSeconds ?? 300, 1, 86_400),
+    nodeId: nodeIdFrom(options.nodeId ?? 'local'),
+    nodeKeyPrefix: options.nodeKeyPrefix ?? '',
+    localityWindow: integerIn('localityWindow', options.localityWindow ?? 16, 0, 1000),
   };
+}
+
+function nodeIdFrom(nodeId: string): string {
+  if (!NODE_ID_PATTERN.test(nodeId)) throw new TypeError('nodeId must be 1 to 64 characters from [A-Za-z0-9_-]');
+  return nodeId;
 }
 
 function checkNow(now: number): string {
@@ -67,9 +87,9 @@ function checkNow(now: number): string {
 
 function toMatch(sessionId: string, reply: string[] | null): Match | null {
   if (reply === null) return null;
-  const [partnerId, ...sharedInterests] = reply;
-  if (partnerId === undefined) throw new Error('matchmaker script replied with an empty pair');
-  return { sessionId, partnerId, sharedInterests };
+  const [partnerId, partnerNode, ...sharedInterests] = reply;
+  if (partnerId === undefined || partnerNode === undefined) throw new Error('matchmaker script replied with an empty pair');
+  return { sessionId, partnerId, partnerNode, sharedInterests };
 }
 
 /**
@@ -155,11 +175,14 @@ export class Matchmaker {
       String(s.maxScan),
       String(s.ticketTtlSeconds * 1000),
       String(Math.random()),
+      s.nodeId,
+      s.nodeKeyPrefix,
+      String(s.localityWindow),
     ];
   }
 
   #report(operation: string, match: Match | null): Match | null {
-    if (match) log.debug({ sessionId: match.sessionId, partnerId: match.partnerId }, `${operation}() | paired`);
+    if (match) log.debug({ sessionId: match.sessionId, partnerId: match.partnerId, partnerNode: match.partnerNode }, `${operation}() | paired`);
     return match;
   }
 }

@@ -99,31 +99,35 @@ export class ChatterMedia {
     else await producer.resume();
   }
 
+  /** The chatter's producers, for partners to consume (through a pipe when they live elsewhere). */
+  get producers(): types.Producer[] {
+    return [...this.#producers.values()];
+  }
+
   /**
-   * Consumers (paused) on this chatter's receive transport for every producer of the partner,
-   * piping the producers into this router first when the partner lives on another worker.
+   * Makes this chatter's producers consumable in `router` (piping them there when it is another
+   * worker's); their ids.
    */
-  async consume(partner: ChatterMedia): Promise<ConsumerDescription[]> {
+  async pipeTo(router: types.Router): Promise<string[]> {
+    for (const producer of this.#producers.values()) {
+      if (this.slot.router !== router) await ensurePiped(producer.id, this.slot.router, router);
+    }
+    return this.producers.map((producer) => producer.id);
+  }
+
+  /**
+   * Consumers (paused) on this chatter's receive transport for the partner's producers, which must
+   * be in this chatter's router already (pipeTo(), or a pipe from another node).
+   */
+  async consume(producerIds: readonly string[]): Promise<ConsumerDescription[]> {
     this.#assertOpen();
     const descriptions: ConsumerDescription[] = [];
-    for (const producer of partner.#producers.values()) {
-      if (partner.slot.router !== this.slot.router) {
-        await ensurePiped(producer.id, partner.slot.router, this.slot.router);
-      }
-      if (!this.slot.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) continue;
-      const consumer = await this.#transports.recv.consume({
-        producerId: producer.id,
-        rtpCapabilities: this.#rtpCapabilities,
-        paused: true,
-      });
+    for (const producerId of producerIds) {
+      if (!this.slot.router.canConsume({ producerId, rtpCapabilities: this.#rtpCapabilities })) continue;
+      const consumer = await this.#transports.recv.consume({ producerId, rtpCapabilities: this.#rtpCapabilities, paused: true });
       this.#consumers.set(consumer.id, consumer);
       consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
-      descriptions.push({
-        id: consumer.id,
-        producerId: producer.id,
-        kind: consumer.kind,
-        rtpParameters: consumer.rtpParameters,
-      });
+      descriptions.push({ id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters });
     }
     return descriptions;
   }

@@ -14,6 +14,8 @@ export interface WorkerPoolOptions {
   announcedIp: string | undefined;
   /** Worker i listens on UDP and TCP port portBase + i through its WebRtcServer. */
   portBase: number;
+  /** UDP ports the worker takes for pipe transports (between workers and between nodes). Default: mediasoup's. */
+  pipePorts?: { min: number; max: number };
 }
 
 /** One mediasoup worker with its WebRtcServer and the router chatters on it share. */
@@ -117,7 +119,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 }
 
 async function startSlot(index: number, options: WorkerPoolOptions): Promise<MediaSlot> {
-  const worker = await mediasoup.createWorker({ logLevel: 'warn' });
+  const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: options.pipePorts?.min, rtcMaxPort: options.pipePorts?.max });
   try {
     const port = options.portBase + index;
     const listen = { ip: options.listenIp, announcedIp: options.announcedIp, port };

@@ -53,7 +53,7 @@ function waiting(t: WaitingTicket): Ticket {
 
 function expectedMatch(caller: WaitingTicket, other: WaitingTicket, now: number, recentlyPaired: boolean): Match | null {
   const shared = compatible(caller, other, { now, interestFallbackMs: CASE_INTEREST_FALLBACK_MS, recentlyPaired });
-  return shared === null ? null : { sessionId: caller.sessionId, partnerId: other.sessionId, sharedInterests: shared };
+  return shared === null ? null : { sessionId: caller.sessionId, partnerId: other.sessionId, partnerNode: 'local', sharedInterests: shared };
 }
 
 describe('Matchmaker applies the same rules as compatible()', () => {
@@ -131,7 +131,7 @@ describe('Matchmaker', () => {
     expect(await matchmaker.enqueue(ticket('b', { interests: ['go'] }), 1000)).toBeNull();
     expect(await matchmaker.retry('a', 4999)).toBeNull();
     expect(await matchmaker.retry('a', 5000)).toBeNull(); // b still insists until 6000
-    expect(await matchmaker.retry('a', 6000)).toEqual({ sessionId: 'a', partnerId: 'b', sharedInterests: [] });
+    expect(await matchmaker.retry('a', 6000)).toEqual({ sessionId: 'a', partnerId: 'b', partnerNode: 'local', sharedInterests: [] });
     expect(await matchmaker.waitingCount('video')).toBe(0);
   });
 
@@ -151,11 +151,13 @@ describe('Matchmaker', () => {
     expect(await matchmaker.enqueue(ticket('x', { country: 'FR', interests: ['jazz', 'go'] }), 10)).toEqual({
       sessionId: 'x',
       partnerId: 'tagged',
+      partnerNode: 'local',
       sharedInterests: ['jazz'],
     });
     expect(await matchmaker.enqueue(ticket('y', { country: 'FR', interests: ['go'] }), 10)).toEqual({
       sessionId: 'y',
       partnerId: 'old',
+      partnerNode: 'local',
       sharedInterests: [],
     });
   });
@@ -209,7 +211,7 @@ describe('Matchmaker', () => {
 
     await redis.pexpire(recent[0]!, 20); // stands in for the 60 s passing
     expect(await expired).toBe(recent[0]);
-    expect(await matchmaker.retry('b', 4)).toEqual({ sessionId: 'b', partnerId: 'a', sharedInterests: [] });
+    expect(await matchmaker.retry('b', 4)).toEqual({ sessionId: 'b', partnerId: 'a', partnerNode: 'local', sharedInterests: [] });
   });
 
   it('leave() removes the ticket from the queue and every index, and is idempotent', async () => {
@@ -275,5 +277,72 @@ describe('Matchmaker', () => {
     await expect(Matchmaker.create(redis, { maxScan: 0 })).rejects.toThrow(TypeError);
     await expect(matchmaker.enqueue(ticket('a', { countries: ['xx'] }), 0)).rejects.toThrow(TypeError);
     await expect(matchmaker.enqueue(ticket('a'), -1)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('Matchmaker across nodes', () => {
+  const NODES = 'veil:node:';
+
+  /** A matchmaker per node on its own connection to one Redis, as nodes run it. */
+  async function nodes(names: string[], options: MatchmakerOptions = {}): Promise<{ redis: Redis; of: Record<string, Matchmaker> }> {
+    const { redis } = await start();
+    const of: Record<string, Matchmaker> = {};
+    for (const name of names) {
+      await redis.set(NODES + name, '1');
+      of[name] = await Matchmaker.create(connect(), { nodeId: name, nodeKeyPrefix: NODES, recentPartnerSeconds: 600, ...options });
+    }
+    return { redis, of };
+  }
+
+  it("pairs chatters of different nodes and names the partner's node", async () => {
+    const { of } = await nodes(['n1', 'n2']);
+    expect(await of.n1?.enqueue(ticket('a'), 1)).toBeNull();
+    expect(await of.n2?.enqueue(ticket('b'), 2)).toEqual({ sessionId: 'b', partnerId: 'a', partnerNode: 'n1', sharedInterests: [] });
+  });
+
+  // "far" and "near" insist on different interests, so they wait side by side; "me" shares one with each.
+  async function farAndNear(options: MatchmakerOptions = {}): Promise<Record<string, Matchmaker>> {
+    const { of } = await nodes(['n1', 'n2'], options);
+    expect(await of.n2?.enqueue(ticket('far', { interests: ['chess'] }), 1)).toBeNull();
+    expect(await of.n1?.enqueue(ticket('near', { interests: ['go'] }), 2)).toBeNull();
+    return of;
+  }
+
+  it('prefers a partner on the same node over a longer-waiting one on another node', async () => {
+    const of = await farAndNear();
+    expect(await of.n1?.enqueue(ticket('me', { interests: ['chess', 'go'] }), 3)).toMatchObject({
+      partnerId: 'near',
+      partnerNode: 'n1',
+      sharedInterests: ['go'],
+    });
+    expect(await of.n1?.enqueue(ticket('me-too', { interests: ['chess', 'go'] }), 4)).toMatchObject({
+      partnerId: 'far',
+      partnerNode: 'n2',
+      sharedInterests: ['chess'],
+    });
+  });
+
+  it('with the locality window at 0 takes the longest-waiting partner wherever it is', async () => {
+    const of = await farAndNear({ localityWindow: 0 });
+    expect(await of.n1?.enqueue(ticket('me', { interests: ['chess', 'go'] }), 3)).toMatchObject({ partnerId: 'far', partnerNode: 'n2' });
+  });
+
+  it('looks no further than the locality window past a partner on another node', async () => {
+    const { of } = await nodes(['n1', 'n2'], { localityWindow: 1 });
+    expect(await of.n2?.enqueue(ticket('far', { interests: ['a'] }), 1)).toBeNull();
+    expect(await of.n2?.enqueue(ticket('far-b', { interests: ['b'] }), 2)).toBeNull();
+    expect(await of.n1?.enqueue(ticket('near', { interests: ['c'] }), 3)).toBeNull();
+    expect(await of.n1?.enqueue(ticket('me', { interests: ['a', 'b', 'c'] }), 4)).toMatchObject({ partnerId: 'far' });
+  });
+
+  it('drops the tickets of a node whose registry entry is gone, index entries included', async () => {
+    const { redis, of } = await nodes(['n1', 'n2']);
+    expect(await of.n2?.enqueue(ticket('ghost', { interests: ['chess'], country: 'FR' }), 1)).toBeNull();
+    await redis.del(NODES + 'n2');
+    expect(await of.n1?.enqueue(ticket('me'), 2)).toBeNull();
+    expect(await keysUnder(redis, `${PREFIX}ticket:ghost`)).toEqual([]);
+    expect(await redis.zscore(`${PREFIX}video:interest:chess`, 'ghost')).toBeNull();
+    expect(await redis.zscore(`${PREFIX}video:country:FR`, 'ghost')).toBeNull();
+    expect(await of.n1?.waitingCount('video')).toBe(1);
   });
 });
