@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { BanStore } from './bans/ban-store.js';
 import { AuditLog } from './console/audit-log.js';
 import { createConsoleStores } from './console/console-stores.js';
@@ -25,6 +24,7 @@ import { logger } from './logging/logger.js';
 import { Matchmaker } from './matching/matchmaker.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { evidenceKeyRing } from './evidence/keys.js';
+import { openBlobStore } from './evidence/open-blob-store.js';
 import { EvidenceStore } from './evidence/store.js';
 import { ModerationService, moderationOptions } from './moderation/moderation-service.js';
 import { ReportStore } from './reports/report-store.js';
@@ -126,7 +126,7 @@ export class App {
       const reports = new ReportStore(redis.redis, { retentionDays: config.reportRetentionDays });
       const evidence = await EvidenceStore.create({
         redis: redis.redis,
-        dir: join(config.dataDir, 'evidence'),
+        blobs: await openBlobStore(config),
         keyRing: evidenceKeyRing(config),
         retention: { unreviewedDays: config.evidenceRetentionDays, legalHoldDays: config.legalHoldDays },
       });

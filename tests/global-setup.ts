@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { projectRoot } from '../src/config/paths.js';
 
@@ -27,6 +28,11 @@ export default function checkPrerequisites(): void {
   }
   const worker = process.env.MEDIASOUP_WORKER_BIN ?? join(projectRoot, 'node_modules/mediasoup/worker/out/Release/mediasoup-worker');
   if (!existsSync(worker)) problems.push(`the mediasoup worker binary is missing (${worker}): bash config/setup/mediasoup-worker.sh (or npm run setup)`);
+  try {
+    createRequire(join(projectRoot, 'package.json')).resolve('s3rver');
+  } catch {
+    problems.push('s3rver (the S3 server the evidence tests run) is missing: npm install (it is a devDependency)');
+  }
   if (!existsSync(join(projectRoot, 'dist/client/index.html'))) problems.push('the browser client is not built: npm run build (or npm run setup)');
   try {
     // In a child: argon2's bundled prebuild crashes on load on this platform (config/setup/setup.sh).

@@ -102,6 +102,24 @@ export const configSchema = z
     evidenceRetentionDays: z.coerce.number().positive().max(3650),
     /** Preservation of known-CSAM match evidence (US 18 U.S.C. 2258A(h): one year). */
     legalHoldDays: z.coerce.number().positive().max(3650),
+    /** Where evidence ciphertext lives: 'local' (dataDir/evidence, one node) or 's3' (a bucket every node shares). */
+    evidenceStore: z.enum(['local', 's3']),
+    /** S3-compatible server, e.g. https://minio.internal:9000; empty: AWS S3 of evidenceS3Region. */
+    evidenceS3Endpoint: z.union([
+      z.literal(''),
+      z
+        .string()
+        .url()
+        .regex(/^https?:/, 'must be an http(s) URL'),
+    ]),
+    evidenceS3Region: z.string().min(1),
+    evidenceS3Bucket: z.union([z.literal(''), z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')]),
+    /** Put before "<id>.bin" in object keys. */
+    evidenceS3Prefix: z.string().regex(/^(?!\/)[A-Za-z0-9!_.*'()/-]{0,200}$/, "must be up to 200 of A-Z a-z 0-9 ! _ . * ' ( ) / - and not start with /"),
+    evidenceS3AccessKeyId: z.string(),
+    evidenceS3SecretAccessKey: z.string(),
+    /** Path-style URLs (host/bucket/key), as MinIO and Ceph RGW usually need. */
+    evidenceS3ForcePathStyle: bool,
     /** How long an automatic ban (hash match, confident minor) lasts. */
     banDays: z.coerce.number().positive().max(36500),
     /** Moderator console: idle session expiry, absolute session length, login lockout, claim lease. */
@@ -147,6 +165,11 @@ export const configSchema = z
     }
     if (cfg.rtcAnnouncedIp && !z.string().ip().safeParse(cfg.rtcAnnouncedIp).success) {
       ctx.addIssue({ code: 'custom', path: ['rtcAnnouncedIp'], message: 'must be an IP address' });
+    }
+    if (cfg.evidenceStore === 's3') {
+      for (const key of ['evidenceS3Bucket', 'evidenceS3AccessKeyId', 'evidenceS3SecretAccessKey'] as const) {
+        if (!cfg[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'must be set when evidenceStore is "s3"' });
+      }
     }
   });
 

@@ -1,5 +1,14 @@
 /** Machine-readable reasons an evidence operation failed. */
-export type EvidenceErrorCode = 'KEY_RING_INVALID' | 'KEY_UNKNOWN' | 'INTEGRITY' | 'NOT_FOUND' | 'FILE_MISSING' | 'RECORD_CORRUPT' | 'LEGAL_HOLD_ACTIVE';
+export type EvidenceErrorCode =
+  | 'KEY_RING_INVALID'
+  | 'KEY_UNKNOWN'
+  | 'INTEGRITY'
+  | 'NOT_FOUND'
+  | 'FILE_MISSING'
+  | 'HELD_ELSEWHERE'
+  | 'STORE_UNAVAILABLE'
+  | 'RECORD_CORRUPT'
+  | 'LEGAL_HOLD_ACTIVE';
 
 /**
  * Base of the evidence errors. `code` is for programs, `message` for operators; `status` is the HTTP

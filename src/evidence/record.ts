@@ -66,6 +66,7 @@ const hashSchema = z.object({
   legalHoldPlacedAt: numeric.optional(),
   keyId: z.string().min(1),
   sizeBytes: numeric,
+  location: z.string().min(1).max(MAX_TEXT).optional(),
 });
 
 /** The Redis hash fields of a record (strings; nested values as JSON). */
@@ -84,6 +85,7 @@ export function recordToHash(record: EvidenceRecord): Record<string, string> {
     keyId: record.keyId,
     sizeBytes: String(record.sizeBytes),
   };
+  if (record.location) fields.location = record.location;
   if (record.legalHold) {
     fields.legalHoldUntil = String(record.legalHold.until);
     fields.legalHoldBasis = record.legalHold.basis;

@@ -85,3 +85,12 @@ redis.call('ZADD', KEYS[2], deadline, ARGV[1])
 ${REINDEX_BY_IP}
 return 1
 `;
+
+/**
+ * Records ARGV[1] as the location of a record that has none (KEYS = [record hash] only); 1 if it
+ * did. Never creates a hash for a record deleted meanwhile.
+ */
+export const ADOPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], 'location', ARGV[1])
+`;

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { logger } from '../logging/logger.js';
 import { assertKeyRing, openEvidence, sealEvidence, type EvidenceKeyRing } from './crypto.js';
+import { EVIDENCE_ID_PATTERN, type BlobStore } from './blob-store.js';
+import { blobRepair } from './blob-repair.js';
 import { EvidenceError } from './errors.js';
-import { EVIDENCE_ID_PATTERN, EvidenceFiles } from './files.js';
+import { LocalBlobStore } from './local-blob-store.js';
 import { assertSample, recordFromHash, recordToHash } from './record.js';
 import { REASON_PRIORITY, assertRetention, effectiveDeadline, initialDeadlines, isDue, reviewQueueScore } from './retention.js';
-import { BY_IP_PREFIX, CLAIM_DUE, EXTEND_DEADLINE, PLACE_HOLD, REMOVE } from './scripts.js';
+import { ADOPT, BY_IP_PREFIX, CLAIM_DUE, EXTEND_DEADLINE, PLACE_HOLD, REMOVE } from './scripts.js';
 import type { EvidenceRecord, EvidenceRetention, EvidenceSample } from './types.js';
 
 const log = logger('evidence-store');
@@ -15,52 +17,61 @@ const INDEX = 'veil:evidence-index:by-deadline';
 const QUEUE = 'veil:evidence-index:review-queue';
 const recordKey = (id: string): string => `veil:evidence:${id}`;
 const byIpKey = (ipHash: string): string => `${BY_IP_PREFIX}${ipHash}`;
-/** A file without a record is left alone this long, in case its put() is still writing Redis. */
+/** A blob without a record is left alone this long, in case its put() is still writing Redis. */
 const ORPHAN_GRACE_MS = 10 * 60_000;
 const MAX_PAGE = 500;
 /** Due items claimed per Redis round trip by sweep(). */
 const SWEEP_BATCH = 256;
 const MAX_BASIS = 1000;
 
-export interface EvidenceStoreOptions {
+export type EvidenceStoreOptions = {
   redis: Redis;
-  /** Folder of the encrypted files (created with mode 0700). */
-  dir: string;
   keyRing: EvidenceKeyRing;
   retention: EvidenceRetention;
-}
+} & (
+  | {
+      /** Where the ciphertext goes (openBlobStore() picks it from the configuration). */
+      blobs: BlobStore;
+    }
+  | {
+      /** Shorthand for a LocalBlobStore in this folder (created with mode 0700). */
+      dir: string;
+    }
+);
 
 /**
- * Flagged moderation samples, encrypted at rest. The image lives only in `dir/<id>.bin`
- * (AES-256-GCM, see crypto.ts); Redis holds the metadata hash `veil:evidence:<id>`
+ * Flagged moderation samples, encrypted at rest. The image lives only as ciphertext in a blob store
+ * (AES-256-GCM, see crypto.ts; a local folder or a bucket every node shares); Redis holds the metadata hash `veil:evidence:<id>`
  * (keyed address hash, device summary, scores, deadlines, never the image or an address), an index
  * by deadline for sweep() and the review queue ordered by priority then capture time.
  *
- * Write order keeps the two sides consistent: put() writes the file, then the Redis entries, and
- * removes the file if Redis fails; deletes remove the Redis entries atomically, then the file.
- * sweep() repairs what a crash can still leave (a record whose file is gone, a file with no record).
+ * Write order keeps the two sides consistent: put() writes the blob, then the Redis entries, and
+ * removes the blob if Redis fails; deletes remove the Redis entries atomically, then the blob.
+ * sweep() repairs what a crash can still leave (a record whose blob is gone, a blob with no record);
+ * each record names the store that holds its blob, so no node deletes a record because a store it
+ * cannot see lacks the blob (blob-repair.ts).
  *
  * The store does no authorisation: decrypt() returns the image to any caller. The moderator HTTP
  * layer must authenticate the moderator, check the permission and audit the access before calling it.
  */
 export class EvidenceStore {
   readonly #redis: Redis;
-  readonly #files: EvidenceFiles;
+  readonly #blobs: BlobStore;
   readonly #keyRing: EvidenceKeyRing;
   readonly #retention: EvidenceRetention;
 
-  private constructor(options: EvidenceStoreOptions, files: EvidenceFiles) {
+  private constructor(options: EvidenceStoreOptions, blobs: BlobStore) {
     this.#redis = options.redis;
-    this.#files = files;
+    this.#blobs = blobs;
     this.#keyRing = options.keyRing;
     this.#retention = { ...options.retention };
   }
 
-  /** Checks the key ring and retention settings and creates the folder. */
+  /** Checks the key ring and retention settings; with `dir`, creates the folder. */
   static async create(options: EvidenceStoreOptions): Promise<EvidenceStore> {
     assertKeyRing(options.keyRing);
     assertRetention(options.retention);
-    return new EvidenceStore(options, await EvidenceFiles.create(options.dir));
+    return new EvidenceStore(options, 'blobs' in options ? options.blobs : await LocalBlobStore.create(options.dir));
   }
 
   /** Encrypts and stores a flagged sample; returns its record. A hash match starts under legal hold. */
@@ -81,8 +92,14 @@ export class EvidenceStore {
       ...initialDeadlines(sample.reason, now, this.#retention),
       keyId: this.#keyRing.currentKeyId,
       sizeBytes: sample.jpeg.length,
+      location: this.#blobs.location,
     };
-    await this.#files.write(id, sealEvidence(this.#keyRing, id, sample.jpeg));
+    try {
+      await this.#blobs.put(id, sealEvidence(this.#keyRing, id, sample.jpeg));
+    } catch (error) {
+      log.error({ evidenceId: id, reason: record.reason, err: errorMessage(error) }, 'put() | the blob store refused the sample; it is not kept');
+      throw error;
+    }
     try {
       const results = await this.#redis
         .multi()
@@ -156,21 +173,28 @@ export class EvidenceStore {
 
   /**
    * The decrypted JPEG. Throws NOT_FOUND (also for an item past its deadline that the sweeper has
-   * not reached yet), FILE_MISSING, EvidenceKeyError (KEY_UNKNOWN) or EvidenceIntegrityError.
+   * not reached yet), FILE_MISSING, HELD_ELSEWHERE (its blob is in a store this node cannot see),
+   * STORE_UNAVAILABLE, EvidenceKeyError (KEY_UNKNOWN) or EvidenceIntegrityError.
    * Performs no authorisation: see the class comment.
    */
   async decrypt(id: string, now: number = Date.now()): Promise<Buffer> {
     const record = await this.get(id);
     if (!record || isDue(record, now)) throw new EvidenceError('NOT_FOUND', `evidence ${id} does not exist`, 404);
-    const file = await this.#files.read(id);
-    if (!file) {
-      throw new EvidenceError('FILE_MISSING', `evidence ${id} has a record but its file is missing; the next sweep removes the record`, 410);
+    const file = await this.#blobs.get(id);
+    if (!file && record.location !== undefined && record.location !== this.#blobs.location) {
+      throw new EvidenceError(
+        'HELD_ELSEWHERE',
+        `evidence ${id} is held by ${record.location}, which this node (${this.#blobs.location}) cannot read: nodes must share one evidence store (evidenceStore "s3")`,
+        500,
+      );
     }
+    if (!file) throw new EvidenceError('FILE_MISSING', `evidence ${id} has a record but its file is missing from the evidence store`, 410);
     return openEvidence(this.#keyRing, { evidenceId: id, keyId: record.keyId }, file);
   }
 
   /**
-   * Deletes the item (record, index entries, file); false when there was nothing. Refuses
+   * Deletes the item (record, index entries, blob); false when there was nothing. A blob in a store
+   * this node cannot see goes with the orphan pass of the node that can. Refuses
    * (LEGAL_HOLD_ACTIVE) while a legal hold runs, unless `overrideLegalHold` is set.
    */
   async delete(id: string, options: { now?: number; overrideLegalHold?: boolean } = {}): Promise<boolean> {
@@ -178,7 +202,7 @@ export class EvidenceStore {
     const now = options.now ?? Date.now();
     const removed = await this.#removeRecord(id, now, options.overrideLegalHold === true);
     if (removed === -1) throw new EvidenceError('LEGAL_HOLD_ACTIVE', `evidence ${id} is under legal hold`, 409);
-    const fileRemoved = await this.#files.remove(id);
+    const fileRemoved = await this.#blobs.delete(id);
     return removed === 1 || fileRemoved;
   }
 
@@ -213,53 +237,69 @@ export class EvidenceStore {
 
   /**
    * Deletes every item whose deadline has passed (a running legal hold keeps it), records whose
-   * file is missing, and files without a record older than a grace period. Returns the number of
-   * items deleted; logs counts only.
+   * blob is missing from this node's store when that is the store that holds them, and blobs
+   * without a record older than a grace period. Returns the number of items deleted; logs counts only.
    */
   async sweep(now: number = Date.now()): Promise<number> {
     let expired = 0;
     let fileErrors = 0;
     const due = await this.#redis.zrangebyscore(INDEX, '-inf', now);
     for (let start = 0; start < due.length; start += SWEEP_BATCH) {
-      // A batch of atomic claims in one round trip, then its files unlinked concurrently.
+      // A batch of atomic claims in one round trip, then its blobs removed concurrently.
       const batch = due.slice(start, start + SWEEP_BATCH);
       const pipeline = this.#redis.pipeline();
       for (const id of batch) pipeline.eval(CLAIM_DUE, 3, recordKey(id), INDEX, QUEUE, id, String(now));
       const results = (await pipeline.exec()) ?? [];
       const claimed = batch.filter((_, index) => results[index]?.[1] === 1);
       expired += claimed.length;
-      // The records are gone; if unlinking fails, the orphan pass of a later sweep retries.
-      await Promise.all(claimed.map((id) => this.#files.remove(id).catch(() => (fileErrors += 1))));
+      // The records are gone; if removing fails (or the blob is in another node's folder), the orphan
+      // pass of a later sweep, on the node that holds the blob, removes it.
+      await Promise.all(claimed.map((id) => this.#blobs.delete(id).catch(() => (fileErrors += 1))));
     }
     const repaired = await this.#repair(now);
     const counts = { expired, fileErrors, ...repaired };
     if (repaired.missingFile > 0 || repaired.heldMissingFile > 0 || fileErrors > 0) log.warn(counts, 'sweep() | repaired inconsistencies');
-    else if (expired > 0 || repaired.orphanFiles > 0) log.info(counts, 'sweep() | done');
+    else if (expired > 0 || repaired.orphanFiles > 0 || repaired.adopted > 0) log.info(counts, 'sweep() | done');
     return expired + repaired.missingFile;
   }
 
-  /** Records without a file are deleted (kept if held); files without a record, once stale, too. */
-  async #repair(now: number): Promise<{ missingFile: number; heldMissingFile: number; orphanFiles: number }> {
-    // The index is read before the folder: put() writes its file before its record, so a record in
-    // this snapshot already had its file when the folder is listed.
-    const indexed = new Set(await this.#redis.zrange(INDEX, 0, -1));
-    const entries = await this.#files.scan();
-    const present = new Set(entries.filter((entry) => !entry.temporary).map((entry) => entry.id));
+  /** Records whose blob should be here and is not are deleted (kept if held); stale blobs without a record too. */
+  async #repair(now: number): Promise<{ missingFile: number; heldMissingFile: number; orphanFiles: number; adopted: number }> {
+    // The index is read before the store is listed: put() writes its blob before its record, so a
+    // record in this snapshot already had its blob when the store is listed.
+    const indexed = await this.#redis.zrange(INDEX, 0, -1);
+    const entries = await this.#blobs.list();
+    const present = new Set(entries.filter((entry) => !entry.partial).map((entry) => entry.id));
+    const locations = await this.#locations(indexed);
     let missingFile = 0;
     let heldMissingFile = 0;
-    for (const id of indexed) {
-      if (present.has(id)) continue;
+    let adopted = 0;
+    for (const [index, id] of indexed.entries()) {
+      const action = blobRepair({ location: locations[index], blobHere: present.has(id) }, this.#blobs.location);
+      if (action === 'adopt') adopted += Number(await this.#redis.eval(ADOPT, 1, recordKey(id), this.#blobs.location));
+      if (action !== 'delete-record') continue;
       const removed = await this.#removeRecord(id, now, false);
       if (removed === 1) missingFile += 1;
       if (removed === -1) heldMissingFile += 1;
     }
+    const indexedSet = new Set(indexed);
     let orphanFiles = 0;
     for (const entry of entries) {
-      if ((!entry.temporary && indexed.has(entry.id)) || entry.modifiedAt > now - ORPHAN_GRACE_MS) continue;
-      if (!entry.temporary && (await this.#redis.exists(recordKey(entry.id))) === 1) continue;
-      if (await this.#files.removeName(entry.name)) orphanFiles += 1;
+      if ((!entry.partial && indexedSet.has(entry.id)) || entry.modifiedAt > now - ORPHAN_GRACE_MS) continue;
+      if (!entry.partial && (await this.#redis.exists(recordKey(entry.id))) === 1) continue;
+      if (await this.#blobs.deleteEntry(entry.name)) orphanFiles += 1;
     }
-    return { missingFile, heldMissingFile, orphanFiles };
+    return { missingFile, heldMissingFile, orphanFiles, adopted };
+  }
+
+  /** The recorded location of each id (undefined: none recorded, or the record is gone), in one round trip. */
+  async #locations(ids: string[]): Promise<(string | undefined)[]> {
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.hget(recordKey(id), 'location');
+    return ((await pipeline.exec()) ?? []).map(([error, location]) => {
+      if (error) throw error;
+      return typeof location === 'string' ? location : undefined;
+    });
   }
 
   /** 1 removed, 0 nothing there, -1 refused because of a running hold. */
@@ -268,7 +308,7 @@ export class EvidenceStore {
     return Number(result);
   }
 
-  /** After a failed put: remove whatever Redis may hold (the record and every index entry), then the file. */
+  /** After a failed put: remove whatever Redis may hold (the record and every index entry), then the blob. */
   async #undoPut(id: string): Promise<void> {
     try {
       await this.#redis.eval(REMOVE, 3, recordKey(id), INDEX, QUEUE, id, '0', '1');
@@ -276,9 +316,9 @@ export class EvidenceStore {
       log.warn({ evidenceId: id, error: errorMessage(error) }, 'put() | could not undo the Redis side; the next sweep will');
     }
     try {
-      await this.#files.remove(id);
+      await this.#blobs.delete(id);
     } catch (error) {
-      log.error({ evidenceId: id, error: errorMessage(error) }, 'put() | could not remove the file; the next sweep will');
+      log.error({ evidenceId: id, error: errorMessage(error) }, 'put() | could not remove the blob; the next sweep will');
     }
   }
 }

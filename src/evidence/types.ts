@@ -44,6 +44,8 @@ export interface EvidenceRecord {
   keyId: string;
   /** Size of the JPEG in bytes. */
   sizeBytes: number;
+  /** The blob store that holds the ciphertext (BlobStore.location); absent on records of earlier versions. */
+  location?: string;
 }
 
 export interface EvidenceLegalHold {

@@ -1,7 +1,7 @@
 /** The edge checks of the console API's ids, query strings and JSON bodies: a bad one is a 400. */
 import type { Response } from 'express';
 import { z } from 'zod';
-import { EVIDENCE_ID_PATTERN } from '../evidence/files.js';
+import { EVIDENCE_ID_PATTERN } from '../evidence/blob-store.js';
 import { HttpError } from './errors.js';
 
 /** Checks an evidence id before it reaches a store (and the file system); remembers it for error logs. */

@@ -37,6 +37,8 @@ const EVIDENCE_CODES: Readonly<Record<EvidenceErrorCode, ConsoleErrorCode>> = {
   INTEGRITY: 'integrity',
   NOT_FOUND: 'not_found',
   FILE_MISSING: 'file_missing',
+  HELD_ELSEWHERE: 'held_elsewhere',
+  STORE_UNAVAILABLE: 'evidence_store_unavailable',
   RECORD_CORRUPT: 'record_corrupt',
   LEGAL_HOLD_ACTIVE: 'legal_hold',
 };

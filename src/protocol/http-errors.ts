@@ -27,6 +27,8 @@ export const CONSOLE_ERROR_CODES = [
   'escalation_pending',
   'not_requested',
   'file_missing',
+  'held_elsewhere',
+  'evidence_store_unavailable',
   'integrity',
   'key_unknown',
   'key_ring_invalid',

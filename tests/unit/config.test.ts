@@ -37,6 +37,33 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  const S3 = {
+    VEIL_EVIDENCE_STORE: 's3',
+    VEIL_EVIDENCE_S3_BUCKET: 'veil-evidence',
+    VEIL_EVIDENCE_S3_ACCESS_KEY_ID: 'id',
+    VEIL_EVIDENCE_S3_SECRET_ACCESS_KEY: 'secret',
+  };
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['an unknown store', { VEIL_EVIDENCE_STORE: 'nfs' }, /evidenceStore \(VEIL_EVIDENCE_STORE\)/],
+    ['s3 without a bucket', { ...S3, VEIL_EVIDENCE_S3_BUCKET: '' }, /evidenceS3Bucket.*must be set when evidenceStore is "s3"/],
+    ['s3 without an access key id', { ...S3, VEIL_EVIDENCE_S3_ACCESS_KEY_ID: '' }, /evidenceS3AccessKeyId.*must be set/],
+    ['s3 without a secret', { ...S3, VEIL_EVIDENCE_S3_SECRET_ACCESS_KEY: '' }, /evidenceS3SecretAccessKey.*must be set/],
+    ['a bucket name S3 refuses', { ...S3, VEIL_EVIDENCE_S3_BUCKET: 'Veil_Evidence' }, /evidenceS3Bucket \(VEIL_EVIDENCE_S3_BUCKET\).*bucket name/],
+    ['an endpoint that is not a URL', { ...S3, VEIL_EVIDENCE_S3_ENDPOINT: 'minio:9000' }, /evidenceS3Endpoint \(VEIL_EVIDENCE_S3_ENDPOINT\)/],
+    ['a prefix starting with /', { ...S3, VEIL_EVIDENCE_S3_PREFIX: '/evidence/' }, /evidenceS3Prefix \(VEIL_EVIDENCE_S3_PREFIX\)/],
+  ])('evidence store: %s stops start-up naming the key', (_case, env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('evidence store: local by default; s3 with a bucket and credentials is accepted', () => {
+    expect(loadConfig({})).toMatchObject({ evidenceStore: 'local', evidenceS3Prefix: 'evidence/' });
+    expect(loadConfig({ ...S3, VEIL_EVIDENCE_S3_ENDPOINT: 'http://127.0.0.1:9000', VEIL_EVIDENCE_S3_FORCE_PATH_STYLE: 'true' })).toMatchObject({
+      evidenceStore: 's3',
+      evidenceS3Endpoint: 'http://127.0.0.1:9000',
+      evidenceS3ForcePathStyle: true,
+    });
+  });
+
   it('the default moderation policy is the one in config/defaults.json', () => {
     expect(policyFromConfig(loadConfig({}))).toEqual(DEFAULT_POLICY);
   });

@@ -80,6 +80,9 @@ const CODE_TEXT: Readonly<Record<ConsoleErrorCode, string | ((error: ApiError) =
   escalation_pending: 'Another moderator has just requested an escalation of this item. Reopen it to confirm.',
   not_requested: 'Nobody has requested an escalation of this item any more. Reopen it and try again.',
   file_missing: 'The image of this item is gone from the evidence store. Dismiss the item; operators have the details in the server log.',
+  held_elsewhere:
+    'The image of this item is kept on another server, which this one cannot read. Tell an operator: the servers should share one evidence store.',
+  evidence_store_unavailable: 'The evidence store cannot be reached right now. Try again in a minute; operators have the details in the server log.',
   integrity: 'The image of this item failed its integrity check (corrupt or altered), so it cannot be shown. Operators have the details in the server log.',
   key_unknown: 'The key that encrypted this image is no longer configured on the server, so it cannot be shown. Tell an operator.',
   key_ring_invalid: 'The server’s evidence keys are misconfigured, so images cannot be shown. Tell an operator.',
