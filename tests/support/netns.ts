@@ -16,6 +16,16 @@
  * a browser sends can leave the machine, whatever the global ip_forward says. No IPv6 addresses
  * are generated on our links.
  *
+ * Cluster layout (`nodes` > 0), for several server processes each in a namespace of its own:
+ *
+ *   root namespace                                 namespaces veil-K-i, i = 1..nodes+hosts
+ *   veil-K-s   bridge, 10.213.K.1/24               eth0  10.213.K.(4i+2)/24, lo up, no default
+ *   veil-K-hi  veth, a port of the bridge <-->     route; nodes are i = 1..nodes; a host also gets
+ *                                                  "prohibit" routes to every other host's address
+ *
+ * Everything is one Ethernet segment, so nothing is routed; forwarding is off on the bridge, so
+ * nothing sent to the root namespace goes further.
+ *
  * Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and iproute2's `ip`.
  */
 import { execFile } from 'node:child_process';
@@ -39,8 +49,14 @@ export interface TestHost {
 }
 
 export interface TestNetworkOptions {
-  /** Number of hosts (namespaces), 1..63. */
+  /** Number of hosts (namespaces), 1..63 (with `nodes`, at most 63 in all). */
   readonly hosts: number;
+  /**
+   * Namespaces for server nodes (0 by default). With nodes, every namespace sits on one bridge with
+   * the server address (10.213.K.0/24, see the cluster layout below): nodes reach each other and the
+   * root namespace, hosts reach the nodes and the root namespace but not each other.
+   */
+  readonly nodes?: number;
 }
 
 export type TestNetworkErrorCode = 'NOT_ROOT' | 'IP_MISSING' | 'NOT_PERMITTED' | 'NO_FREE_BLOCK' | 'SETUP_FAILED';
@@ -244,37 +260,52 @@ function explainPermission(error: unknown): unknown {
 export class TestNetwork {
   readonly serverAddress: string;
   readonly hosts: readonly TestHost[];
+  /** Server namespaces of the cluster layout (empty otherwise). */
+  readonly nodes: readonly TestHost[];
   readonly #block: number;
   #closed = false;
 
-  private constructor(block: number, hosts: readonly TestHost[]) {
+  private constructor(block: number, nodes: readonly TestHost[], hosts: readonly TestHost[]) {
     this.#block = block;
     this.serverAddress = `${NET}.${block}.1`;
+    this.nodes = nodes;
     this.hosts = hosts;
+  }
+
+  get #namespaces(): readonly TestHost[] {
+    return [...this.nodes, ...this.hosts];
   }
 
   /** Claims a free block, then builds the server link and one namespace per host. */
   static async create(options: TestNetworkOptions): Promise<TestNetwork> {
     const count = options.hosts;
-    if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) {
-      throw new TypeError(`createTestNetwork() | hosts must be an integer in 1..${MAX_HOSTS}, got ${String(count)}`);
+    const nodeCount = options.nodes ?? 0;
+    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(nodeCount) || nodeCount < 0 || count + nodeCount > MAX_HOSTS) {
+      throw new TypeError(
+        `createTestNetwork() | hosts (1..) and nodes (0..) must be integers, at most ${MAX_HOSTS} in all, got ${String(count)} and ${String(nodeCount)}`,
+      );
     }
+    const cluster = nodeCount > 0;
     await assertCanCreateNamespaces();
     let block: number;
     try {
       await cleanStaleTestNetworks();
-      block = await TestNetwork.#claimBlock();
+      block = await TestNetwork.#claimBlock(cluster);
     } catch (error) {
       throw explainPermission(error);
     }
-    const hosts = Array.from({ length: count }, (_, index): TestHost => {
+    const all = Array.from({ length: nodeCount + count }, (_, index): TestHost => {
       const i = index + 1;
-      return { name: `${PREFIX}${block}-${i}`, address: `${NET}.${block}.${4 * i + 2}`, gateway: `${NET}.${block}.${4 * i + 1}` };
+      const gateway = cluster ? `${NET}.${block}.1` : `${NET}.${block}.${4 * i + 1}`;
+      return { name: `${PREFIX}${block}-${i}`, address: `${NET}.${block}.${4 * i + 2}`, gateway };
     });
-    const network = new TestNetwork(block, hosts);
+    const network = new TestNetwork(block, all.slice(0, nodeCount), all.slice(nodeCount));
     try {
-      await network.#setUpServerLink();
-      for (const [index, host] of hosts.entries()) await network.#setUpHost(index + 1, host);
+      await network.#setUpServerLink(cluster);
+      for (const [index, host] of all.entries()) {
+        if (!cluster) await network.#setUpHost(index + 1, host);
+        else await network.#setUpBridgedHost(index + 1, host, index < nodeCount ? [] : network.hosts.filter((other) => other !== host));
+      }
     } catch (error) {
       const explained = explainPermission(error);
       const failure =
@@ -297,7 +328,7 @@ export class TestNetwork {
    * Picks a random /24 in 10.213.0.0/16 that no address or route on this machine overlaps, and
    * claims it by creating its server link (creation fails if a parallel run got there first).
    */
-  static async #claimBlock(): Promise<number> {
+  static async #claimBlock(bridge: boolean): Promise<number> {
     const owner = await ownerTag();
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const block = Math.floor(Math.random() * 256);
@@ -305,7 +336,7 @@ export class TestNetwork {
       if (inUse.some((prefix) => prefixesOverlap(prefix, `${NET}.${block}.0/24`))) continue;
       const link = `${PREFIX}${block}-s`;
       try {
-        await TestNetwork.#addServerLink(link);
+        await TestNetwork.#addServerLink(link, bridge);
       } catch (error) {
         if (error instanceof IpCommandError && /File exists/.test(error.stderr)) continue;
         throw error;
@@ -327,7 +358,11 @@ export class TestNetwork {
   }
 
   /** A dummy link if the kernel has them, else an empty bridge (both just carry an address). */
-  static async #addServerLink(link: string): Promise<void> {
+  static async #addServerLink(link: string, bridge: boolean): Promise<void> {
+    if (bridge) {
+      await ip(['link', 'add', 'name', link, 'type', 'bridge']);
+      return;
+    }
     try {
       await ip(['link', 'add', 'name', link, 'type', 'dummy']);
     } catch (error) {
@@ -336,11 +371,27 @@ export class TestNetwork {
     }
   }
 
-  async #setUpServerLink(): Promise<void> {
+  async #setUpServerLink(cluster: boolean): Promise<void> {
     const link = `${PREFIX}${this.#block}-s`;
     await ip(['link', 'set', 'dev', link, 'addrgenmode', 'none']);
-    await ip(['addr', 'add', `${this.serverAddress}/32`, 'dev', link]);
+    await ip(['addr', 'add', `${this.serverAddress}/${cluster ? 24 : 32}`, 'dev', link]);
     await ip(['link', 'set', 'dev', link, 'up']);
+    if (cluster) await writeFile(`/proc/sys/net/ipv4/conf/${link}/forwarding`, '0');
+  }
+
+  /** A namespace on the cluster bridge; `unreachable` hosts are refused at once from it. */
+  async #setUpBridgedHost(index: number, host: TestHost, unreachable: readonly TestHost[]): Promise<void> {
+    const hostLink = `${PREFIX}${this.#block}-h${index}`;
+    await ip(['netns', 'add', host.name]);
+    await ip(['link', 'add', 'name', hostLink, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', host.name]);
+    await ip(['link', 'set', 'dev', hostLink, 'addrgenmode', 'none']);
+    await ip(['link', 'set', 'dev', hostLink, 'master', `${PREFIX}${this.#block}-s`]);
+    await ip(['link', 'set', 'dev', hostLink, 'up']);
+    await ip(['-n', host.name, 'link', 'set', 'dev', 'lo', 'up']);
+    await ip(['-n', host.name, 'link', 'set', 'dev', 'eth0', 'addrgenmode', 'none']);
+    await ip(['-n', host.name, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0']);
+    await ip(['-n', host.name, 'link', 'set', 'dev', 'eth0', 'up']);
+    for (const other of unreachable) await ip(['-n', host.name, 'route', 'add', 'prohibit', `${other.address}/32`]);
   }
 
   async #setUpHost(index: number, host: TestHost): Promise<void> {
@@ -369,7 +420,7 @@ export class TestNetwork {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const [index, host] of this.hosts.entries()) {
+    for (const [index, host] of this.#namespaces.entries()) {
       await ipDelete(['netns', 'delete', host.name]);
       await ipDelete(['link', 'delete', 'dev', `${PREFIX}${this.#block}-h${index + 1}`]);
     }

@@ -1,0 +1,136 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+import { TestClient } from '../support/ws-client.js';
+
+/** Addresses from the offline database's well-known ranges, sent through a trusted proxy header. */
+const GB = '81.2.69.142';
+const US = '8.8.8.8';
+
+/**
+ * Three real node processes, each in its own network namespace, sharing one real redis-server:
+ * chatters on different nodes meet and chat as they would on one node.
+ */
+describe('several nodes, one service (real node processes sharing one Redis)', () => {
+  let cluster: TestCluster;
+  const clients: TestClient[] = [];
+  let nextAddress = 1;
+
+  /** A chatter on node `index`, from its own address (through the trusted proxy header). */
+  const connect = async (index: number, address = `198.51.100.${nextAddress++}`): Promise<TestClient> => {
+    const client = await TestClient.connect(cluster.node(index).url, { headers: { 'X-Forwarded-For': address } });
+    clients.push(client);
+    return client;
+  };
+  const start = async (client: TestClient, options: { interests?: string[]; countries?: string[] } = {}): Promise<void> => {
+    expect((await client.request({ type: 'start', mode: 'text', interests: options.interests ?? [], countries: options.countries ?? [] })).ok).toBe(true);
+    await client.next('waiting');
+  };
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 3, hosts: 1 });
+  }, 120_000);
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('registers every node in Redis with its state, addresses and a heartbeat', async () => {
+    const entries = await Promise.all(cluster.nodes.map((node) => cluster.redis.hgetall(`veil:node:${node.id}`)));
+    for (const [index, entry] of entries.entries()) {
+      const host = cluster.node(index).host;
+      expect(entry).toMatchObject({ id: `node${index + 1}`, state: 'serving', announcedIp: host.address, internalIp: host.address, workers: '1' });
+      expect(Date.now() - Number(entry.heartbeatAt)).toBeLessThan(5000);
+    }
+  });
+
+  it('pairs chatters on two nodes and relays text, typing and Next between them', async () => {
+    const a = await connect(0);
+    const b = await connect(1);
+    await start(a);
+    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), b.next('paired')]);
+
+    expect(await a.request({ type: 'chat', text: 'hello from node one' })).toMatchObject({ ok: true });
+    expect(await b.next('chat')).toEqual({ type: 'chat', text: 'hello from node one' });
+    await b.request({ type: 'chat', text: 'and hello from node two' });
+    expect((await a.next('chat')).text).toBe('and hello from node two');
+    await b.request({ type: 'typing', typing: true });
+    expect(await a.next('typing')).toEqual({ type: 'typing', typing: true });
+
+    await b.request({ type: 'next' });
+    expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'next' });
+  });
+
+  it('applies interests and the country filter across nodes, both ways', async () => {
+    const filterer = await connect(0, US);
+    await start(filterer, { countries: ['GB'], interests: ['chess'] });
+    const us = await connect(1, US);
+    await start(us, { interests: ['chess'] });
+    const gb = await connect(2, GB);
+    await gb.request({ type: 'start', mode: 'text', interests: ['chess'], countries: [] });
+    const [mine, theirs] = await Promise.all([filterer.next('paired'), gb.next('paired')]);
+    expect(mine).toMatchObject({ partnerCountry: 'GB', sharedInterests: ['chess'] });
+    expect(theirs.partnerCountry).toBeUndefined();
+    expect(us.received.some((message) => message.type === 'paired')).toBe(false);
+  });
+
+  it('reports a partner on another node within the grace after a chat, once', async () => {
+    const a = await connect(0);
+    const b = await connect(2);
+    await start(a);
+    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), b.next('paired')]);
+    await b.request({ type: 'stop' });
+    await a.next('partner.left');
+    const reported = await a.request({ type: 'report', reason: 'harassment' });
+    expect(reported).toMatchObject({ ok: true, data: { referenceId: expect.any(String) as string } });
+    expect(await a.request({ type: 'report', reason: 'harassment' })).toMatchObject({ ok: false, error: { code: 'wrong_state' } });
+  });
+
+  it('drops a malformed message on the bus between nodes and keeps serving', async () => {
+    const a = await connect(0);
+    const b = await connect(1);
+    for (const payload of ['not json', '{"kind":"event","from":"x","event":{"type":"partner.left"}}', 'x'.repeat(70_000)]) {
+      expect(await cluster.redis.publish('veil:bus:node1', payload)).toBe(1);
+    }
+    await start(a);
+    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), b.next('paired')]);
+    await a.request({ type: 'chat', text: 'still here' });
+    expect((await b.next('chat')).text).toBe('still here');
+  });
+
+  it('a node killed mid-chat: its partner on another node is told within seconds, its tickets leave, and it rejoins after a restart', async () => {
+    const a = await connect(0);
+    const b = await connect(1);
+    await start(a);
+    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), b.next('paired')]);
+    const ghost = await connect(1);
+    await start(ghost);
+
+    const killedAt = Date.now();
+    await cluster.stop(1, 'SIGKILL');
+    expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
+    expect(Date.now() - killedAt).toBeLessThan(6000);
+
+    // The dead node's waiting chatter is never offered: a's next search pairs with a live chatter.
+    await start(a);
+    const c = await connect(2);
+    await c.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), c.next('paired')]);
+    expect(await cluster.redis.zcard('veil:match:text:queue')).toBe(0);
+
+    await cluster.restart(1);
+    const d = await connect(1);
+    await c.request({ type: 'next' });
+    await a.next('partner.left');
+    await c.next('waiting');
+    await d.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([c.next('paired'), d.next('paired')]);
+    await d.request({ type: 'chat', text: 'back again' });
+    expect((await c.next('chat')).text).toBe('back again');
+  });
+});
