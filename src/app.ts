@@ -7,6 +7,7 @@ import { BanStore } from './bans/ban-store.js';
 import { AuditLog } from './console/audit-log.js';
 import { createConsoleStores } from './console/console-stores.js';
 import type { Config } from './config/schema.js';
+import { requireSharedSecrets } from './config/shared-secrets.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
 import { healthStatus } from './http/health.js';
@@ -85,6 +86,7 @@ export class App {
   }
 
   static async create(config: Config): Promise<App> {
+    requireSharedSecrets(config);
     const ipHashSecret = addressHashSecret(config.ipHashSecret, config.dataDir);
     const redis = await openRedis(config);
     const cleanups: (() => unknown)[] = [() => redis.close()];
