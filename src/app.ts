@@ -127,6 +127,7 @@ export class App {
       const privacyLog = new PrivacyLog({ redis: redis.redis, requesterKey: privacyLogKey(ipHashSecret), retentionDays: config.privacyLogRetentionDays });
       const privacyApi = createPrivacyApi({
         service: new PrivacyService({ evidence, reports, bans, log: privacyLog }),
+        redis: redis.redis,
         trustedProxies: config.trustedProxies,
         ipHashSecret,
         allowedOrigins: config.allowedOrigins,
