@@ -126,6 +126,28 @@ describe('the server process (npm start)', () => {
     expect(existsSync(join(dir, 'evidence.key'))).toBe(false);
   });
 
+  it('starts on an external Redis once the shared secrets are given, and generates none', async () => {
+    const redis = await startTestRedis();
+    redisServers.push(redis);
+    const dir = dataDir();
+    const server = run({
+      REDIS_URL: redis.server.socketPath,
+      VEIL_IP_HASH_SECRET: 'c0'.repeat(32),
+      VEIL_EVIDENCE_KEYS: `k1:${'5a'.repeat(32)}`,
+      VEIL_HTTP_PORT: '0',
+      VEIL_DATA_DIR: dir,
+      VEIL_MEDIASOUP_WORKERS: '1',
+      VEIL_RTC_PORT_BASE: String(44500 + Math.floor(Math.random() * 500)),
+      VEIL_MODERATION: 'false',
+    });
+    children.push(server.child);
+    const url = await server.url;
+    expect((await (await fetch(url + '/healthz')).json()).redis).toBe('ok');
+    expect(server.output()).toContain('"redis":"external"');
+    expect(existsSync(join(dir, 'ip-hash.key'))).toBe(false);
+    expect(existsSync(join(dir, 'evidence.key'))).toBe(false);
+  });
+
   it('refuses plain HTTP on a public address unless told to allow it', async () => {
     const server = run({ VEIL_HTTP_HOST: '0.0.0.0', VEIL_HTTP_PORT: '0', VEIL_DATA_DIR: dataDir(), VEIL_MEDIASOUP_WORKERS: '1' });
     children.push(server.child);
