@@ -6,6 +6,7 @@ import { BanStore } from './bans/ban-store.js';
 import { AuditLog } from './console/audit-log.js';
 import { createConsoleStores } from './console/console-stores.js';
 import type { Config } from './config/schema.js';
+import { requireSharedSecrets } from './config/shared-secrets.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
 import { healthStatus } from './http/health.js';
@@ -98,6 +99,7 @@ export class App {
   }
 
   static async create(config: Config): Promise<App> {
+    requireSharedSecrets(config);
     const ipHashSecret = addressHashSecret(config.ipHashSecret, config.dataDir);
     const redis = await openRedis(config);
     const nodeId = nodeIdOf(config.nodeId, config.dataDir);
@@ -163,6 +165,7 @@ export class App {
       const privacyLog = new PrivacyLog({ redis: redis.redis, requesterKey: privacyLogKey(ipHashSecret), retentionDays: config.privacyLogRetentionDays });
       const privacyApi = createPrivacyApi({
         service: new PrivacyService({ evidence, reports, bans, log: privacyLog }),
+        redis: redis.redis,
         trustedProxies: config.trustedProxies,
         ipHashSecret,
         allowedOrigins: config.allowedOrigins,

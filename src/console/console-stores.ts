@@ -4,6 +4,11 @@ import { SessionStore } from './accounts/session-store.js';
 import { totpKey } from './accounts/totp-secret-box.js';
 import { ClaimStore } from './claims.js';
 import { EscalationStore } from './escalations.js';
+import { SharedRateLimit } from '../edge/shared-rate-limit.js';
+
+/** Login attempts per keyed client address, counted across nodes: a burst of 10, then 10 a minute. */
+const LOGIN_BURST = 10;
+const LOGIN_PER_SECOND = 10 / 60;
 
 export interface ConsoleStoreOptions {
   /** Failed logins within 15 minutes that lock an account, and for how long (minutes). */
@@ -24,6 +29,8 @@ export interface ConsoleStores {
   sessions: SessionStore;
   claims: ClaimStore;
   escalations: EscalationStore;
+  /** The per-address login rate limit, one budget for all nodes. */
+  loginAttempts: SharedRateLimit;
 }
 
 export function createConsoleStores(redis: Redis, options: ConsoleStoreOptions): ConsoleStores {
@@ -37,5 +44,6 @@ export function createConsoleStores(redis: Redis, options: ConsoleStoreOptions):
     sessions: new SessionStore({ redis, idleMinutes: options.idleMinutes, maxSessionHours: options.maxSessionHours }),
     claims: new ClaimStore(redis, { leaseMinutes: options.claimLeaseMinutes }),
     escalations: new EscalationStore(redis),
+    loginAttempts: new SharedRateLimit({ redis, name: 'console-login', ratePerSecond: LOGIN_PER_SECOND, burst: LOGIN_BURST }),
   };
 }

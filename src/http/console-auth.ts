@@ -5,7 +5,7 @@ import { ACCOUNT_NAME_PATTERN, MAX_PASSWORD_LENGTH, type AccountStore } from '..
 import type { SessionStore } from '../console/accounts/session-store.js';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
-import { TokenBucket } from '../edge/rate-limit.js';
+import type { SharedRateLimit } from '../edge/shared-rate-limit.js';
 import { consoleError, errorHandler, noStore, sendError } from './errors.js';
 
 const log = logger('console-auth');
@@ -29,6 +29,8 @@ export interface ConsoleAuthOptions {
   accounts: AccountStore;
   /** Sessions, with their idle and absolute limits. */
   sessions: SessionStore;
+  /** The per-address login rate limit, shared by all nodes (src/console/console-stores.ts). */
+  loginAttempts: SharedRateLimit;
   /** TLS in front: the cookie is `__Host-veil_console` with `Secure`, else `veil_console`. */
   secure: boolean;
   /** Proxies whose X-Forwarded-For is believed, for the per-address login rate limit. */
@@ -52,11 +54,6 @@ export interface ConsoleAuth {
   sessions: SessionStore;
 }
 
-/** Login attempts per keyed client address: a burst of 10, then 10 a minute. */
-const LOGIN_BURST = 10;
-const LOGIN_PER_SECOND = 10 / 60;
-/** Above this many tracked addresses, buckets that have refilled completely are forgotten. */
-const MAX_TRACKED_ADDRESSES = 10_000;
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const BAD_CREDENTIALS_MESSAGE = 'wrong name, password or code';
 
@@ -96,7 +93,6 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   const { accounts, sessions } = options;
   const cookieName = options.secure ? '__Host-veil_console' : 'veil_console';
   const cookieAttributes = `Path=/; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
-  const buckets = new Map<string, TokenBucket>();
 
   const setCookie = (res: Response, id: string): void => {
     res.append('Set-Cookie', `${cookieName}=${id}; ${cookieAttributes}`);
@@ -105,19 +101,12 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
     res.append('Set-Cookie', `${cookieName}=; ${cookieAttributes}; Max-Age=0`);
   };
 
-  /** Takes one login attempt from the caller's bucket; the milliseconds to wait when there is none. */
-  const loginAllowance = (req: Request): number => {
-    const key = hashAddress(clientAddress(req, options.trustedProxies), options.ipHashSecret);
-    let bucket = buckets.get(key);
-    if (bucket === undefined) {
-      if (buckets.size >= MAX_TRACKED_ADDRESSES) {
-        for (const [other, otherBucket] of buckets) if (otherBucket.tokens >= LOGIN_BURST) buckets.delete(other);
-      }
-      bucket = new TokenBucket({ ratePerSecond: LOGIN_PER_SECOND, burst: LOGIN_BURST, now });
-      buckets.set(key, bucket);
-    }
-    return bucket.take() ? 0 : bucket.retryAfterMs();
-  };
+  /**
+   * Takes one login attempt from the caller's bucket; the milliseconds to wait when there is none.
+   * Rejects when Redis is down, and the login is refused (500): fail closed, as the accounts live there too.
+   */
+  const loginAllowance = (req: Request): Promise<number> =>
+    options.loginAttempts.take(hashAddress(clientAddress(req, options.trustedProxies), options.ipHashSecret), now());
 
   const requireRole = (role: 'moderator' | 'admin'): express.RequestHandler =>
     async function requireConsoleRole(req, res, next) {
@@ -162,7 +151,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   router.use(noStore);
 
   router.post('/login', express.json({ limit: '8kb' }), async (req, res) => {
-    const waitMs = loginAllowance(req);
+    const waitMs = await loginAllowance(req);
     if (waitMs > 0) {
       throw consoleError(429, 'rate_limited', 'too many login attempts from your address: wait a moment', Math.ceil(waitMs / 1000));
     }

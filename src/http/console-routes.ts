@@ -36,6 +36,7 @@ export function consoleRoutes(parts: ConsoleRoutesParts): Router {
   const auth = createConsoleAuth({
     accounts: stores.accounts,
     sessions: stores.sessions,
+    loginAttempts: stores.loginAttempts,
     secure: parts.secure,
     trustedProxies: parts.trustedProxies,
     ipHashSecret: parts.ipHashSecret,

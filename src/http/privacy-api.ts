@@ -1,59 +1,28 @@
 import express, { type Request } from 'express';
+import type { Redis } from 'ioredis';
 import { clientAddress, hashAddress } from '../edge/client-address.js';
 import { logger } from '../logging/logger.js';
 import type { PrivacyService } from '../privacy/privacy-service.js';
 import { originAllowed } from '../edge/origin.js';
-import { TokenBucket, type Clock } from '../edge/rate-limit.js';
+import { SharedRateLimit } from '../edge/shared-rate-limit.js';
 import { errorHandler, noStore, notFound, privacyError } from './errors.js';
 
 const log = logger('privacy-api');
 
 export interface PrivacyApiOptions {
   service: PrivacyService;
+  /** The Redis every node shares: the rate limit is counted there, for all nodes together. */
+  redis: Redis;
   /** Peers whose X-Forwarded-For is believed (as at the WebSocket edge). */
   trustedProxies: readonly string[];
   /** The edge's address-hash secret: the same keyed hash the WebSocket edge derives. */
   ipHashSecret: string;
   /** Origins allowed to POST /erase; empty: the host the page was served from. */
   allowedOrigins: readonly string[];
-  /** Requests per minute per keyed address (both routes together). Default 10. */
+  /** Requests per minute per keyed address (both routes together, all nodes together). Default 10. */
   requestsPerMinute?: number;
-  /** Test hook: monotonic clock of the rate limiter, in ms. */
-  now?: Clock;
-}
-
-/** Buckets kept before idle (full) ones are dropped; bounds memory under address churn. */
-const MAX_TRACKED = 10_000;
-
-/**
- * One token bucket per keyed address hash, in this process (several nodes each allow the rate).
- * Full buckets are forgotten when too many are tracked: a full bucket is what a new one would be.
- */
-class AddressRateLimiter {
-  readonly #buckets = new Map<string, TokenBucket>();
-  readonly #perMinute: number;
-  readonly #now: Clock | undefined;
-
-  constructor(perMinute: number, now: Clock | undefined) {
-    if (!Number.isInteger(perMinute) || perMinute < 1) throw new TypeError('requestsPerMinute must be a positive integer');
-    this.#perMinute = perMinute;
-    this.#now = now;
-  }
-
-  /** Takes one request; returns 0 when admitted, else the seconds to wait. */
-  take(key: string): number {
-    let bucket = this.#buckets.get(key);
-    if (!bucket) {
-      if (this.#buckets.size >= MAX_TRACKED) this.#forgetIdle();
-      bucket = new TokenBucket({ ratePerSecond: this.#perMinute / 60, burst: this.#perMinute, ...(this.#now && { now: this.#now }) });
-      this.#buckets.set(key, bucket);
-    }
-    return bucket.take() ? 0 : Math.max(1, Math.ceil(bucket.retryAfterMs() / 1000));
-  }
-
-  #forgetIdle(): void {
-    for (const [key, bucket] of this.#buckets) if (bucket.tokens >= this.#perMinute) this.#buckets.delete(key);
-  }
+  /** Test hook: wall clock of the rate limit, in Unix ms. Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -68,30 +37,35 @@ class AddressRateLimiter {
 export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
   const { service, trustedProxies, ipHashSecret, allowedOrigins } = options;
   if (typeof ipHashSecret !== 'string' || ipHashSecret.length === 0) throw new TypeError('ipHashSecret must be set');
-  const limiter = new AddressRateLimiter(options.requestsPerMinute ?? 10, options.now);
+  const perMinute = options.requestsPerMinute ?? 10;
+  if (!Number.isInteger(perMinute) || perMinute < 1) throw new TypeError('requestsPerMinute must be a positive integer');
+  const limit = new SharedRateLimit({ redis: options.redis, name: 'privacy-request', ratePerSecond: perMinute / 60, burst: perMinute });
+  const now = options.now ?? Date.now;
   const router = express.Router();
 
   router.use(noStore);
 
   /**
    * The requester's keyed hash. Cheap refusals (a foreign Origin) come first, so a cross-site page
-   * cannot spend its victim's rate allowance; then the rate limit.
+   * cannot spend its victim's rate allowance; then the rate limit. With Redis down the limit
+   * cannot be checked and the request is refused (500): fail closed, as the service needs Redis too.
    */
-  const requester = (req: Request): string => {
+  const requester = async (req: Request): Promise<string> => {
     const origin = req.get('origin');
     if (origin !== undefined && !originAllowed(origin, req.get('host'), allowedOrigins)) {
       throw privacyError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
     }
     const ipHash = hashAddress(clientAddress(req, trustedProxies), ipHashSecret);
-    const wait = limiter.take(ipHash);
-    if (wait > 0) {
+    const waitMs = await limit.take(ipHash, now());
+    if (waitMs > 0) {
+      const wait = Math.ceil(waitMs / 1000);
       throw privacyError(429, 'rate_limited', `too many privacy requests from this connection; try again in ${wait} s`, wait);
     }
     return ipHash;
   };
 
   router.get('/holdings', async (req, res) => {
-    const ipHash = requester(req);
+    const ipHash = await requester(req);
     res.json(await service.holdings(ipHash));
   });
 
@@ -102,7 +76,7 @@ export function createPrivacyApi(options: PrivacyApiOptions): express.Router {
     if (!originAllowed(req.get('origin'), req.get('host'), allowedOrigins)) {
       throw privacyError(403, 'forbidden_origin', 'privacy requests are accepted only from Veil’s own pages');
     }
-    const ipHash = requester(req);
+    const ipHash = await requester(req);
     const result = await service.erase(ipHash);
     log.info({ deleted: result.deleted, kept: result.kept }, 'erase | done');
     res.json(result);

@@ -7,9 +7,10 @@ import { totpKey } from '../../src/console/accounts/totp-secret-box.js';
 import { AccountError, AccountStore } from '../../src/console/accounts/account-store.js';
 import { consoleLogin, consoleRequest, type ConsoleReply, type ConsoleRequestOptions, type ConsoleSession } from '../support/console-client.js';
 import { createConsoleStores, type ConsoleStoreOptions } from '../../src/console/console-stores.js';
+import { SharedRateLimit } from '../../src/edge/shared-rate-limit.js';
 import { createConsoleAuth, type ConsoleAuth, type ConsoleAuthOptions, type ConsoleModerator } from '../../src/http/console-auth.js';
 import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { redisThatWentDown, startTestRedis, type TestRedis } from '../support/redis.js';
 
 /** Every log line of the modules under test, to check that no secret reaches a log. */
 import type * as LoggerModule from '../../src/logging/logger.js';
@@ -55,6 +56,7 @@ describe('console auth', () => {
     auth = createConsoleAuth({
       accounts: stores.accounts,
       sessions: stores.sessions,
+      loginAttempts: stores.loginAttempts,
       secure: false,
       trustedProxies: [],
       ipHashSecret: 'test-ip-hash-secret',
@@ -227,6 +229,20 @@ describe('console auth', () => {
       clock += 6_000;
       expect((await attempt('mona', PASSWORD)).status).toBe(200);
       expect((await attempt('mona', PASSWORD)).status).toBe(429);
+    });
+
+    it('refuses logins while the shared rate limit cannot be checked (Redis down: fail closed)', async () => {
+      const down = await redisThatWentDown();
+      try {
+        await serve({ loginAttempts: new SharedRateLimit({ redis: down, name: 'console-login', ratePerSecond: 1, burst: 10 }) });
+        const refused = await attempt('mona', PASSWORD);
+        expect(refused.status).toBe(500);
+        expect(refused.body?.error?.code).toBe('internal');
+        expect(refused.setCookie).toEqual([]);
+        expect(audits).toEqual([]);
+      } finally {
+        down.disconnect();
+      }
     });
 
     it('keeps one bucket per forwarded address behind a trusted proxy', async () => {

@@ -23,7 +23,7 @@ import {
 import type { Ban } from '../../src/bans/ban-store.js';
 import { ReportStore } from '../../src/reports/report-store.js';
 import { serveOnLoopback, type LoopbackServer } from '../support/http-server.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { redisThatWentDown, startTestRedis, type TestRedis } from '../support/redis.js';
 
 const DAY = 86_400_000;
 const SECRET = 'test ip-hash secret, long enough to look real';
@@ -133,7 +133,7 @@ describe('privacy API (real redis-server, real stores)', () => {
     log = new PrivacyLog({ redis: handle.redis, requesterKey: privacyLogKey(SECRET), retentionDays: 365 });
     const service = new PrivacyService({ evidence, reports, bans, log });
     const app = express();
-    app.use('/api/privacy', createPrivacyApi({ service, trustedProxies: ['127.0.0.1'], ipHashSecret: SECRET, allowedOrigins: [] }));
+    app.use('/api/privacy', createPrivacyApi({ service, redis: handle.redis, trustedProxies: ['127.0.0.1'], ipHashSecret: SECRET, allowedOrigins: [] }));
     server = await serveOnLoopback(app);
     base = server.url;
   });
@@ -257,6 +257,31 @@ describe('privacy API (real redis-server, real stores)', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await erase(VISITOR)).status).toBe(429);
     expect((await holdings(OTHER)).status).toBe(200);
+  });
+
+  it('refuses every request while the shared rate limit cannot be checked (Redis down: fail closed)', async () => {
+    const down = await redisThatWentDown();
+    const app = express();
+    const service = new PrivacyService({ evidence, reports, bans, log });
+    app.use('/api/privacy', createPrivacyApi({ service, redis: down, trustedProxies: ['127.0.0.1'], ipHashSecret: SECRET, allowedOrigins: [] }));
+    const cut = await serveOnLoopback(app);
+    try {
+      await put(VISITOR, 'nudity');
+      for (const path of ['/api/privacy/holdings', '/api/privacy/erase']) {
+        const response = await fetch(`${cut.url}${path}`, {
+          method: path.endsWith('erase') ? 'POST' : 'GET',
+          headers: { 'X-Forwarded-For': VISITOR, 'Content-Type': 'application/json', Origin: cut.url },
+          ...(path.endsWith('erase') && { body: '{}' }),
+        });
+        expect(response.status).toBe(500);
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('internal');
+      }
+      expect(await log.entries()).toEqual([]);
+      expect((await holdings(VISITOR)).body.evidence).toHaveLength(1);
+    } finally {
+      await cut.close();
+      down.disconnect();
+    }
   });
 
   it('logs each request with counts and no address, and its sweep removes entries past their deadline', async () => {

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/paths.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { TestClient } from '../support/ws-client.js';
 
 const entry = join(projectRoot, 'dist/src/index.js');
@@ -42,6 +43,7 @@ function filesUnder(dir: string): string[] {
 describe('the server process (npm start)', () => {
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
+  const redisServers: TestRedis[] = [];
   const dataDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'veil-proc-'));
     dirs.push(dir);
@@ -54,6 +56,7 @@ describe('the server process (npm start)', () => {
         await once(child, 'exit');
       }
     }
+    for (const server of redisServers.splice(0)) await server.close();
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -105,6 +108,44 @@ describe('the server process (npm start)', () => {
     const [code] = (await once(server.child, 'exit')) as [number];
     expect(code).toBe(1);
     expect(server.output()).toMatch(/httpPort \(VEIL_HTTP_PORT\)/);
+  });
+
+  it('refuses to start on an external Redis without the shared secrets, naming each, and generates none', async () => {
+    const redis = await startTestRedis();
+    redisServers.push(redis);
+    const dir = dataDir();
+    const server = run({ REDIS_URL: redis.server.socketPath, VEIL_HTTP_PORT: '0', VEIL_DATA_DIR: dir, VEIL_MEDIASOUP_WORKERS: '1' });
+    children.push(server.child);
+    const [code] = (await once(server.child, 'exit')) as [number];
+    expect(code).toBe(1);
+    const output = server.output();
+    expect(output).toMatch(/ipHashSecret \(VEIL_IP_HASH_SECRET\): must be set with an external Redis/);
+    expect(output).toMatch(/evidenceKeys \(VEIL_EVIDENCE_KEYS\): must be set with an external Redis/);
+    expect(output).toContain('every node must share it: generated per-node secrets break bans and evidence across nodes');
+    expect(existsSync(join(dir, 'ip-hash.key'))).toBe(false);
+    expect(existsSync(join(dir, 'evidence.key'))).toBe(false);
+  });
+
+  it('starts on an external Redis once the shared secrets are given, and generates none', async () => {
+    const redis = await startTestRedis();
+    redisServers.push(redis);
+    const dir = dataDir();
+    const server = run({
+      REDIS_URL: redis.server.socketPath,
+      VEIL_IP_HASH_SECRET: 'c0'.repeat(32),
+      VEIL_EVIDENCE_KEYS: `k1:${'5a'.repeat(32)}`,
+      VEIL_HTTP_PORT: '0',
+      VEIL_DATA_DIR: dir,
+      VEIL_MEDIASOUP_WORKERS: '1',
+      VEIL_RTC_PORT_BASE: String(44500 + Math.floor(Math.random() * 500)),
+      VEIL_MODERATION: 'false',
+    });
+    children.push(server.child);
+    const url = await server.url;
+    expect((await (await fetch(url + '/healthz')).json()).redis).toBe('ok');
+    expect(server.output()).toContain('"redis":"external"');
+    expect(existsSync(join(dir, 'ip-hash.key'))).toBe(false);
+    expect(existsSync(join(dir, 'evidence.key'))).toBe(false);
   });
 
   it('refuses plain HTTP on a public address unless told to allow it', async () => {

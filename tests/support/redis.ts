@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,4 +29,19 @@ export async function startTestRedis(dir: string = mkdtempSync(join(tmpdir(), 'v
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A client whose redis-server has stopped (and will not be reconnected to, no offline queue), so
+ * every command rejects at once: Redis down, as a node sees it.
+ */
+export async function redisThatWentDown(): Promise<Redis> {
+  const gone = await startTestRedis();
+  const redis = new Redis({ path: gone.server.socketPath, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  await once(redis, 'ready');
+  const ended = once(redis, 'end');
+  await gone.close();
+  await ended;
+  return redis;
 }

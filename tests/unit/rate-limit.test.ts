@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FloodGuard, TokenBucket, admit, type AdmitVerdict, type FloodGuardOptions, type TokenBucketOptions } from '../../src/edge/rate-limit.js';
+import { TOKEN_BUCKET_CASES } from '../support/token-bucket.cases.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 0): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
@@ -123,6 +124,18 @@ describe('TokenBucket.take', () => {
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('throws TypeError for cost %s', (cost) => {
     const bucket = new TokenBucket({ ratePerSecond: 1, burst: 1, now: () => 0 });
     expect(() => bucket.take(cost)).toThrow(TypeError);
+  });
+});
+
+describe('TokenBucket: the cases SharedRateLimit must answer alike', () => {
+  it.each(TOKEN_BUCKET_CASES)('$name', ({ ratePerSecond, burst, steps }) => {
+    const clock = manualClock(steps[0]?.[0]);
+    const bucket = new TokenBucket({ ratePerSecond, burst, now: clock.now });
+    const answers = steps.map(([at]) => {
+      clock.set(at);
+      return bucket.take() ? 0 : bucket.retryAfterMs();
+    });
+    expect(answers).toEqual(steps.map(([, waitMs]) => waitMs));
   });
 });
 
