@@ -32,8 +32,15 @@ export interface ClusterOptions {
   nodes: number;
   /** Browser hosts on the same network. */
   hosts: number;
-  /** Extra environment for every node (VEIL_* settings). */
+  /** Extra environment for every node (VEIL_* settings)... */
   env?: Record<string, string>;
+  /** ... and for node `index` alone. */
+  nodeEnv?: (index: number) => Record<string, string>;
+  /**
+   * Starts what the nodes need besides Redis once the network exists (an S3 server on its server
+   * address, say); returns more environment for every node. The caller stops those services.
+   */
+  services?: (net: TestNetwork) => Promise<Record<string, string>>;
 }
 
 class Node implements ClusterNode {
@@ -106,12 +113,15 @@ export class TestCluster {
   /** A client of the shared Redis, for assertions. */
   readonly redis: Redis;
   readonly redisUrl: string;
+  /** The address-hash secret every node shares. */
+  readonly ipHashSecret: string;
   readonly #nodes: readonly Node[];
   readonly #redisServer: ChildProcess;
   readonly #dirs: string[];
 
-  private constructor(net: TestNetwork, nodes: Node[], redisServer: ChildProcess, redisUrl: string, dirs: string[]) {
+  private constructor(net: TestNetwork, nodes: Node[], redisServer: ChildProcess, redisUrl: string, ipHashSecret: string, dirs: string[]) {
     this.net = net;
+    this.ipHashSecret = ipHashSecret;
     this.#nodes = nodes;
     this.nodes = nodes;
     this.#redisServer = redisServer;
@@ -130,6 +140,7 @@ export class TestCluster {
       dirs.push(redisDir);
       const started = await startRedis(net.serverAddress, redisDir);
       redisServer = started.child;
+      const serviceEnv = (await options.services?.(net)) ?? {};
       const secrets = { VEIL_IP_HASH_SECRET: randomBytes(32).toString('hex'), VEIL_EVIDENCE_KEYS: `k1:${randomBytes(32).toString('hex')}` };
       const nodes = net.nodes.map((host, index) => {
         const dataDir = mkdtempSync(join(tmpdir(), `veil-node${index + 1}-`));
@@ -151,9 +162,11 @@ export class TestCluster {
           VEIL_HEARTBEAT_INTERVAL_MS: '1000',
           VEIL_LOG_LEVEL: 'info',
           ...options.env,
+          ...serviceEnv,
+          ...options.nodeEnv?.(index),
         });
       });
-      const cluster = new TestCluster(net, nodes, redisServer, started.url, dirs);
+      const cluster = new TestCluster(net, nodes, redisServer, started.url, secrets.VEIL_IP_HASH_SECRET, dirs);
       await cluster.redis.connect();
       for (const node of nodes) await node.start();
       return cluster;

@@ -12,15 +12,15 @@ export interface TestS3 {
   close(): Promise<void>;
 }
 
-/** A real S3 server (s3rver, the S3 protocol over a folder) on 127.0.0.1, a random port, with one bucket. */
-export async function startTestS3(bucket = 'veil-evidence'): Promise<TestS3> {
+/** A real S3 server (s3rver, the S3 protocol over a folder) on `address` (127.0.0.1), a random port, with one bucket. */
+export async function startTestS3(bucket = 'veil-evidence', address = '127.0.0.1'): Promise<TestS3> {
   const dir = mkdtempSync(join(tmpdir(), 'veil-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
+  const server = new S3rver({ address, port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
   const { port } = await server.run();
   return {
     dir,
     options: {
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint: `http://${address}:${port}`,
       region: 'us-east-1',
       bucket,
       prefix: 'evidence/',
