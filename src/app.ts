@@ -178,10 +178,12 @@ export class App {
           const inputs = { redisOk, workersAlive: pool.aliveCount, workers: pool.slots.length, moderationStatus: moderationHealth?.status ?? null };
           return {
             status: healthStatus(inputs),
+            node: nodeId,
             redis: redisOk ? 'ok' : 'down',
             workersAlive: inputs.workersAlive,
             workers: inputs.workers,
             chatters: lobby.size,
+            pipeTransports: pipes.transportCount,
             moderation: moderationHealth ?? { status: 'off' },
           };
         },

@@ -103,6 +103,8 @@ describe('moderation across nodes', () => {
     const items = (queue.body?.items ?? []) as { id: string; reason: string }[];
     const item = items.find((entry) => entry.reason === 'csam_hash_match');
     expect(item).toBeDefined();
+    const claimed = await consoleRequest(base, 'POST', `/items/${item?.id}/claim`, { cookie: session.cookie, csrf: session.csrf });
+    expect(claimed.status).toBe(200);
     const image = await fetch(`${base}/items/${item?.id}/image`, { headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
     expect(image.status).toBe(200);
     const jpeg = Buffer.from(await image.arrayBuffer());

@@ -42,6 +42,8 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
       const host = cluster.node(index).host;
       expect(entry).toMatchObject({ id: `node${index + 1}`, state: 'serving', announcedIp: host.address, internalIp: host.address, workers: '1' });
       expect(Date.now() - Number(entry.heartbeatAt)).toBeLessThan(5000);
+      const health = (await (await fetch(`${cluster.node(index).url}/healthz`)).json()) as Record<string, unknown>;
+      expect(health).toMatchObject({ status: 'ok', node: `node${index + 1}`, redis: 'ok' });
     }
   });
 
