@@ -8,7 +8,7 @@ import { totpKey } from '../../src/console/accounts/totp-secret-box.js';
 import { pdqHashFile } from '../../src/safety/pdq/image-file.js';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { consoleLogin, consoleRequest } from '../support/console-client.js';
+import { consoleLogin, consoleRequest, type ConsoleSession } from '../support/console-client.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { openVeil, pairUp, waitForState } from '../support/veil-page.js';
 import { imageToY4m } from '../support/y4m.js';
@@ -37,13 +37,29 @@ describe('moderation across nodes', () => {
     return b;
   };
 
+  /** A moderator signed in to node two's console (the account is made once, in the shared Redis). */
+  let signedIn: Promise<{ base: string; session: ConsoleSession }> | undefined;
+  const consoleOnNodeTwo = (): Promise<{ base: string; session: ConsoleSession }> =>
+    (signedIn ??= (async () => {
+      const accounts = new AccountStore({ redis: cluster.redis, secretKey: totpKey(cluster.ipHashSecret) });
+      const { totpSecret } = await accounts.create({ name: 'mod.cluster', role: 'moderator', password: PASSWORD });
+      const base = `${cluster.node(1).url}/console/api`;
+      const session = await consoleLogin(base, { name: 'mod.cluster', password: PASSWORD, code: await generate({ secret: totpSecret }) });
+      return { base, session };
+    })());
+  const queueItems = async (base: string, session: ConsoleSession): Promise<{ id: string; reason: string; kind: string }[]> => {
+    const queue = await consoleRequest(base, 'GET', '/queue', { cookie: session.cookie, csrf: session.csrf });
+    expect(queue.status).toBe(200);
+    return (queue.body?.items ?? []) as { id: string; reason: string; kind: string }[];
+  };
+
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'veil-cluster-moderation-'));
     photoY4m = await imageToY4m({ image: PHOTO, output: join(work, 'astronaut.y4m') });
     writeFileSync(join(work, 'hash-list.txt'), `${(await pdqHashFile(PHOTO)).hash}\n`);
     cluster = await startCluster({
       nodes: 2,
-      hosts: 2,
+      hosts: 3,
       env: { VEIL_PDQ_HASH_LIST_FILE: join(work, 'hash-list.txt'), VEIL_EVIDENCE_STORE: 's3' },
       // Only node one moderates (its models take seconds and memory to load); node two enforces bans.
       nodeEnv: (index): Record<string, string> => (index === 0 ? { VEIL_MODERATION: 'true', VEIL_CLASSIFIER_WORKERS: '1', VEIL_SAMPLE_FIRST_MS: '500' } : {}),
@@ -91,17 +107,8 @@ describe('moderation across nodes', () => {
     // The evidence is ciphertext in the shared bucket, and node two's console serves its image.
     const objects = readdirSync(s3?.dir ?? '', { recursive: true }) as string[];
     expect(objects.some((name) => name.includes('.bin'))).toBe(true);
-    const { totpSecret } = await new AccountStore({ redis: cluster.redis, secretKey: totpKey(cluster.ipHashSecret) }).create({
-      name: 'mod.cluster',
-      role: 'moderator',
-      password: PASSWORD,
-    });
-    const base = `${cluster.node(1).url}/console/api`;
-    const session = await consoleLogin(base, { name: 'mod.cluster', password: PASSWORD, code: await generate({ secret: totpSecret }) });
-    const queue = await consoleRequest(base, 'GET', '/queue', { cookie: session.cookie, csrf: session.csrf });
-    expect(queue.status).toBe(200);
-    const items = (queue.body?.items ?? []) as { id: string; reason: string }[];
-    const item = items.find((entry) => entry.reason === 'csam_hash_match');
+    const { base, session } = await consoleOnNodeTwo();
+    const item = (await queueItems(base, session)).find((entry) => entry.reason === 'csam_hash_match');
     expect(item).toBeDefined();
     const claimed = await consoleRequest(base, 'POST', `/items/${item?.id}/claim`, { cookie: session.cookie, csrf: session.csrf });
     expect(claimed.status).toBe(200);
@@ -109,5 +116,19 @@ describe('moderation across nodes', () => {
     expect(image.status).toBe(200);
     const jpeg = Buffer.from(await image.arrayBuffer());
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  it('a report on node two samples the reported chatter on node one, whose frame reaches the shared review queue', async () => {
+    const reported = await open(2, 0);
+    const reporter = await open(1, 1);
+    await pairUp(reported.page, reporter.page, { mode: 'video' });
+    await reporter.page.click('#report');
+    await reporter.page.selectOption('#report-reason', 'other');
+    await reporter.page.click('#report-confirm');
+    const { base, session } = await consoleOnNodeTwo();
+    // The bare report is listed at once; the frame sample taken on node one then stands for it.
+    const reportItems = async (): Promise<string[]> =>
+      (await queueItems(base, session)).filter((entry) => entry.reason === 'user_report').map((entry) => entry.kind);
+    await expect.poll(reportItems, { timeout: 30_000 }).toEqual(['evidence']);
   });
 });
