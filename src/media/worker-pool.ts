@@ -88,26 +88,37 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     slot.worker.once('died', (error) => {
       log.error({ workerPid: slot.worker.pid, index: slot.index, err: error.message }, 'worker died');
       this.#slots[slot.index] = undefined;
-      this.emit('slotlost', slot);
+      this.#announce('slotlost', slot);
       if (!this.#closed) void this.#replace(slot.index, 1);
     });
   }
 
   async #replace(index: number, attempt: number): Promise<void> {
+    let slot: MediaSlot;
     try {
-      const slot = await startSlot(index, this.#options);
-      if (this.#closed) {
-        slot.worker.close();
-        return;
-      }
-      this.#slots[index] = slot;
-      this.#watch(slot);
-      log.info({ index, workerPid: slot.worker.pid }, 'worker replaced');
-      this.emit('slotrestored', slot);
+      slot = await startSlot(index, this.#options);
     } catch (error) {
       const delayMs = Math.min(30_000, 500 * 2 ** attempt);
       log.error({ index, attempt, delayMs, err: (error as Error).message }, 'worker replacement failed; retrying');
       if (!this.#closed) setTimeout(() => void this.#replace(index, attempt + 1), delayMs).unref();
+      return;
+    }
+    if (this.#closed) {
+      slot.worker.close();
+      return;
+    }
+    this.#slots[index] = slot;
+    this.#watch(slot);
+    log.info({ index, workerPid: slot.worker.pid }, 'worker replaced');
+    this.#announce('slotrestored', slot);
+  }
+
+  /** Tells listeners; one that throws is logged, and is not mistaken for a failed replacement. */
+  #announce(event: 'slotlost' | 'slotrestored', slot: MediaSlot): void {
+    try {
+      this.emit(event, slot);
+    } catch (error) {
+      log.error({ index: slot.index, event, err: (error as Error).message }, 'a worker listener failed');
     }
   }
 

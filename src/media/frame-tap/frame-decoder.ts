@@ -45,7 +45,12 @@ export class FrameDecoder extends EventEmitter<FrameDecoderEvents> {
     super();
     this.width = options.width;
     this.#child = child;
-    this.#exited = once(child, 'exit').then(() => undefined);
+    // once() rejects when 'error' comes first (ffmpeg could not be started): that process is gone too,
+    // and a rejection here would be unhandled wherever whenExited() is only awaited for cleanup.
+    this.#exited = once(child, 'exit').then(
+      () => undefined,
+      () => undefined,
+    );
     child.stdout.on('data', (chunk: Buffer) => this.#onOutput(chunk));
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
       this.#stderrTail = (this.#stderrTail + text).slice(-STDERR_TAIL_BYTES);
