@@ -19,20 +19,26 @@ describe('video chat across nodes', () => {
   const browsers: LaunchedBrowser[] = [];
 
   /** Browser `host` on node `node`. */
-  const openBrowser = async (host: number, node: number): Promise<{ b: LaunchedBrowser; frames: WebSocketFrameRecorder }> => {
+  const openBrowser = async (host: number, node: number, forwardedFor?: string): Promise<{ b: LaunchedBrowser; frames: WebSocketFrameRecorder }> => {
     const hostInfo = cluster.net.hosts[host];
     if (!hostInfo) throw new Error(`no host ${host}`);
     const url = cluster.node(node).url;
     const b = await launchBrowser({ netns: hostInfo.name, secureOrigins: [url] });
     browsers.push(b);
     await trackPeerConnections(b.context);
+    if (forwardedFor) await b.context.setExtraHTTPHeaders({ 'X-Forwarded-For': forwardedFor });
     const frames = recordWebSocketFrames(b.page);
     await openVeil(b.page, url);
     return { b, frames };
   };
 
   beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, hosts: 3 });
+    cluster = await startCluster({
+      nodes: 3,
+      hosts: 3,
+      // The browsers may say where they are (X-Forwarded-For) so that the country filter has countries to work with.
+      services: (net) => Promise.resolve({ VEIL_TRUSTED_PROXIES: [net.serverAddress, ...net.hosts.map((host) => host.address)].join(',') }),
+    });
   }, 120_000);
   afterEach(async () => {
     await Promise.all(browsers.splice(0).map((b) => b.close()));
@@ -93,5 +99,22 @@ describe('video chat across nodes', () => {
     await two.b.page.waitForSelector('#partner-media[data-audio="false"]', { state: 'attached' });
     await one.b.page.click('#camera');
     await two.b.page.waitForSelector('#partner-media[data-video="false"]', { state: 'attached' });
+  });
+
+  it('interests and the country filter pick the partner across nodes, and only the one who filters sees the country', async () => {
+    const wantsGb = await openBrowser(0, 0, '8.8.8.8');
+    const fromUs = await openBrowser(1, 1, '8.8.8.8');
+    const fromGb = await openBrowser(2, 2, '81.2.69.142');
+    await enterChat(wantsGb.b.page, { mode: 'text', interests: ['chess'], countries: ['GB'] });
+    await waitForState(wantsGb.b.page, 'waiting');
+    await enterChat(fromUs.b.page, { mode: 'text', interests: ['chess'] });
+    await waitForState(fromUs.b.page, 'waiting');
+    await enterChat(fromGb.b.page, { mode: 'text', interests: ['Chess', 'jazz'] });
+    await Promise.all([waitForState(wantsGb.b.page, 'paired'), waitForState(fromGb.b.page, 'paired')]);
+    expect(await wantsGb.b.page.textContent('#shared-interests')).toContain('chess');
+    expect(await fromGb.b.page.textContent('#shared-interests')).toContain('chess');
+    expect(await wantsGb.b.page.textContent('#partner-country')).toMatch(/United Kingdom|GB/);
+    expect((await fromGb.b.page.textContent('#partner-country'))?.trim() ?? '').toBe('');
+    expect(await fromUs.b.page.evaluate(() => document.body.dataset.state)).toBe('waiting');
   });
 });
