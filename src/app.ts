@@ -9,7 +9,7 @@ import type { Config } from './config/schema.js';
 import { requireSharedSecrets } from './config/shared-secrets.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
-import { healthStatus } from './http/health.js';
+import { liveness, readiness } from './http/health.js';
 import { consoleRoutes } from './http/console-routes.js';
 import { listen } from './http/listen.js';
 import { createPrivacyApi } from './http/privacy-api.js';
@@ -17,7 +17,7 @@ import { PrivacyLog, privacyLogKey } from './privacy/privacy-log.js';
 import { PrivacyService } from './privacy/privacy-service.js';
 import { NodeBus } from './cluster/node-bus.js';
 import { nodeIdOf } from './cluster/node-id.js';
-import { NODE_KEY_PREFIX, NodeRegistry } from './cluster/node-registry.js';
+import { NODE_KEY_PREFIX, NodeRegistry, type NodeState } from './cluster/node-registry.js';
 import { NodePipes } from './media/node-pipes.js';
 import { Lobby } from './lobby/lobby.js';
 import { Presence } from './lobby/presence.js';
@@ -56,6 +56,7 @@ export class App {
   readonly #lobby: Lobby;
   readonly #presence: Presence;
   readonly #registry: NodeRegistry;
+  readonly #nodeState: { value: NodeState };
   readonly #bus: NodeBus;
   readonly #timers: NodeJS.Timeout[];
   #closing: Promise<void> | undefined;
@@ -70,6 +71,7 @@ export class App {
     lobby: Lobby;
     presence: Presence;
     registry: NodeRegistry;
+    nodeState: { value: NodeState };
     bus: NodeBus;
     reports: ReportStore;
     evidence: EvidenceStore;
@@ -93,6 +95,7 @@ export class App {
     this.#lobby = parts.lobby;
     this.#presence = parts.presence;
     this.#registry = parts.registry;
+    this.#nodeState = parts.nodeState;
     this.#bus = parts.bus;
     this.nodeId = parts.registry.nodeId;
     this.#timers = [setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS), setInterval(() => void parts.sweeper.sweep(), SWEEP_INTERVAL_MS)];
@@ -104,6 +107,7 @@ export class App {
     const redis = await openRedis(config);
     const nodeId = nodeIdOf(config.nodeId, config.dataDir);
     const boot = randomUUID();
+    const nodeState: { value: NodeState } = { value: 'serving' };
     const cleanups: (() => unknown)[] = [() => redis.close()];
     try {
       const pool = await WorkerPool.create({
@@ -151,7 +155,7 @@ export class App {
         () => ({
           id: nodeId,
           boot,
-          state: 'serving',
+          state: nodeState.value,
           announcedIp: config.rtcAnnouncedIp || config.rtcListenIp,
           internalIp,
           chatters: lobby.size,
@@ -172,13 +176,21 @@ export class App {
       });
       const http = createHttpApp({
         online: () => lobby.online,
-        health: async () => {
+        liveness: () => ({ status: liveness({ workersAlive: pool.aliveCount }), node: nodeId, workersAlive: pool.aliveCount, workers: pool.slots.length }),
+        readiness: async () => {
           const redisOk = (await redis.redis.ping().catch(() => 'down')) === 'PONG';
           const moderationHealth = moderation?.health() ?? null;
-          const inputs = { redisOk, workersAlive: pool.aliveCount, workers: pool.slots.length, moderationStatus: moderationHealth?.status ?? null };
+          const inputs = {
+            state: nodeState.value,
+            redisOk,
+            workersAlive: pool.aliveCount,
+            workers: pool.slots.length,
+            moderationStatus: moderationHealth?.status ?? null,
+          };
           return {
-            status: healthStatus(inputs),
+            ...readiness(inputs),
             node: nodeId,
+            state: inputs.state,
             redis: redisOk ? 'ok' : 'down',
             workersAlive: inputs.workersAlive,
             workers: inputs.workers,
@@ -242,6 +254,7 @@ export class App {
         lobby,
         presence,
         registry,
+        nodeState,
         bus,
         reports,
         evidence,
@@ -266,6 +279,26 @@ export class App {
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'presence update failed');
     }
+  }
+
+  /** Serving, or draining (docs/operations.md). */
+  get state(): NodeState {
+    return this.#nodeState.value;
+  }
+
+  /**
+   * Takes the node out of service: `/readyz` fails and the registry says "draining" at once, no new
+   * chatter is admitted or paired, chats in progress go on for up to `deadlineMs` (Lobby.drain()).
+   * Resolves when the node is empty or the deadline has passed; close() is the caller's next step.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    if (this.#nodeState.value === 'draining') return;
+    this.#nodeState.value = 'draining';
+    await this.#registry.beat();
+    log.info({ node: this.nodeId, chatters: this.#lobby.size, deadlineMs }, 'draining');
+    const started = Date.now();
+    await this.#lobby.drain(deadlineMs);
+    log.info({ node: this.nodeId, ms: Date.now() - started, chattersLeft: this.#lobby.size }, 'drained');
   }
 
   /** Graceful stop: tell every chatter, close sockets, workers and Redis. Idempotent. */

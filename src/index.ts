@@ -22,7 +22,21 @@ async function main(): Promise<void> {
     );
   };
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGTERM drains first (chats in progress end by themselves or at the deadline); a second one stops at once.
+  process.on('SIGTERM', () => {
+    if (app.state === 'draining') {
+      stop('SIGTERM');
+      return;
+    }
+    log.info({ deadlineMs: config.drainDeadlineMs }, 'SIGTERM: draining; send SIGTERM again to stop at once');
+    app.drain(config.drainDeadlineMs).then(
+      () => stop('drained'),
+      (error: Error) => {
+        log.error({ err: error.message }, 'drain failed; stopping');
+        stop('SIGTERM');
+      },
+    );
+  });
   app.redis.embedded?.onUnexpectedExit((code) => {
     log.fatal({ code }, 'the embedded redis-server exited; stopping');
     process.exit(1);

@@ -5,17 +5,24 @@ import { projectRoot } from '../config/paths.js';
 import { logger } from '../logging/logger.js';
 import type { Router } from 'express';
 import { errorHandler, notFound } from './errors.js';
-import type { HealthStatus } from './health.js';
+import type { Liveness, Readiness } from './health.js';
 
 const log = logger('http');
 
-export interface HealthReport {
-  status: HealthStatus;
+export interface LivenessReport {
+  status: Liveness;
+  [detail: string]: unknown;
+}
+
+export interface ReadinessReport extends Readiness {
   [detail: string]: unknown;
 }
 
 export interface HttpAppOptions {
-  health: () => Promise<HealthReport>;
+  /** `/healthz`: is the process alive (docs/operations.md)? */
+  liveness: () => LivenessReport;
+  /** `/readyz`: should this node get new chatters? */
+  readiness: () => Promise<ReadinessReport>;
   /** The cached online count (no store round trip per request). */
   online: () => number;
   /** The moderator console's API (mounted at /console/api; see docs/console-api.md). */
@@ -44,10 +51,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.setHeader('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
     next();
   });
-  app.get('/healthz', async (_req, res, next) => {
+  app.get('/healthz', (_req, res) => {
+    const report = options.liveness();
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  app.get('/readyz', async (_req, res, next) => {
     try {
-      const report = await options.health();
-      res.status(report.status === 'ok' ? 200 : 503).json(report);
+      const report = await options.readiness();
+      res.status(report.status === 'ready' ? 200 : 503).json(report);
     } catch (error) {
       next(error);
     }

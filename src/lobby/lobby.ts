@@ -19,6 +19,7 @@ import { RequestError } from './request-error.js';
 const log = logger('lobby');
 const RETRY_TICK_MS = 250;
 const ENDED_BY_MODERATION = 'Your connection was ended by moderation for a child-safety violation.';
+const DRAINING = 'This server is being taken out of service. Reconnecting you to another one…';
 
 export interface LobbyOptions {
   /** A waiting chatter is asked about again this often (a new arrival finds them anyway). */
@@ -62,6 +63,8 @@ export class Lobby {
   readonly #fallbackMs: number;
   #online = 0;
   #retrying = false;
+  /** Set while draining: called when a chatter leaves, to notice an empty node. */
+  #onLeft: (() => void) | undefined;
 
   constructor(parts: LobbyParts, options: LobbyOptions) {
     this.#matchmaker = parts.matchmaker;
@@ -106,6 +109,11 @@ export class Lobby {
   admit(connection: Connection, visitor: Visitor): Chatter {
     const chatter = new Chatter(connection, visitor);
     this.#chatters.set(chatter.id, chatter);
+    if (this.#onLeft) {
+      connection.closeWith('server_shutdown', DRAINING);
+      this.#chatters.delete(chatter.id);
+      return chatter;
+    }
     void chatter.serialize(async () => {
       if (await this.#turnedAway(chatter)) return;
       connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH });
@@ -214,6 +222,12 @@ export class Lobby {
   async #enqueue(chatter: Chatter): Promise<void> {
     const settings = chatter.settings;
     if (!settings || chatter.gone) return;
+    if (this.#onLeft) {
+      // Draining: the browser reconnects through the front door and searches on another node.
+      chatter.state = 'idle';
+      chatter.connection.closeWith('server_shutdown', DRAINING);
+      return;
+    }
     if (await this.#turnedAway(chatter)) return;
     chatter.state = 'waiting';
     chatter.nextRetryAt = firstRetryAt(Date.now(), settings.interests.length > 0, this.#fallbackMs, this.#retryMs);
@@ -339,7 +353,38 @@ export class Lobby {
       this.#moderator?.left(chatter.id);
       chatter.media?.close();
       this.#chatters.delete(chatter.id);
+      this.#onLeft?.();
     }
+  }
+
+  /**
+   * Takes the node out of service: no one new is admitted or queued here, waiting and idle chatters
+   * are sent to reconnect (through the front door, to another node) at once, and chats in progress
+   * go on until they end or `deadlineMs` passes; then everyone left is sent away. Resolves when the
+   * node is empty or the deadline has passed.
+   */
+  drain(deadlineMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        for (const chatter of this.#chatters.values()) chatter.connection.closeWith('server_shutdown', DRAINING);
+        resolve();
+      }, deadlineMs);
+      this.#onLeft = () => {
+        if (this.#chatters.size > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const chatter of this.#chatters.values()) {
+        const sendAway = chatter.serialize(async () => {
+          if (chatter.gone || chatter.state === 'paired') return;
+          if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
+          chatter.state = 'idle';
+          chatter.connection.closeWith('server_shutdown', DRAINING);
+        });
+        sendAway.catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'drain: sending a chatter away failed'));
+      }
+      this.#onLeft();
+    });
   }
 
   /**

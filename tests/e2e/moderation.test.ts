@@ -216,8 +216,11 @@ describe('moderation of live video in real browsers', () => {
   it('without ffmpeg and with a model missing, moderation reports degraded and video chat still works', async () => {
     const emptyModels = mkdtempSync(join(work, 'no-model-'));
     const app = await start({ ffmpegPath: join(work, 'no-such-ffmpeg'), nudityModelDir: emptyModels });
-    const health = (await (await fetch(`${app.app.url}/healthz`)).json()) as { status: string; moderation: { status: string; problems: string[] } };
-    expect(health.status).toBe('degraded');
+    const ready = await fetch(`${app.app.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect((await fetch(`${app.app.url}/healthz`)).status).toBe(200);
+    const health = (await ready.json()) as { status: string; reasons: string[]; moderation: { status: string; problems: string[] } };
+    expect(health).toMatchObject({ status: 'not_ready', reasons: ['moderation is degraded'] });
     expect(health.moderation.status).toBe('degraded');
     expect(health.moderation.problems.join('\n')).toMatch(/frame tap: ffmpeg path from the configuration .*no-such-ffmpeg.* is not usable/);
     expect(health.moderation.problems.join('\n')).toMatch(/nudity: .*model/i);

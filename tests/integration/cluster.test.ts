@@ -1,4 +1,7 @@
+import { once } from 'node:events';
+import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE_CODES } from '../../src/protocol/messages.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -27,7 +30,8 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
   };
 
   beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, hosts: 1 });
+    // Node three drains within 6 s of a SIGTERM (the last test).
+    cluster = await startCluster({ nodes: 3, hosts: 1, nodeEnv: (index): Record<string, string> => (index === 2 ? { VEIL_DRAIN_DEADLINE_MS: '6000' } : {}) });
   }, 120_000);
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
@@ -42,8 +46,8 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
       const host = cluster.node(index).host;
       expect(entry).toMatchObject({ id: `node${index + 1}`, state: 'serving', announcedIp: host.address, internalIp: host.address, workers: '1' });
       expect(Date.now() - Number(entry.heartbeatAt)).toBeLessThan(5000);
-      const health = (await (await fetch(`${cluster.node(index).url}/healthz`)).json()) as Record<string, unknown>;
-      expect(health).toMatchObject({ status: 'ok', node: `node${index + 1}`, redis: 'ok' });
+      const ready = (await (await fetch(`${cluster.node(index).url}/readyz`)).json()) as Record<string, unknown>;
+      expect(ready).toMatchObject({ status: 'ready', reasons: [], node: `node${index + 1}`, state: 'serving', redis: 'ok' });
     }
   });
 
@@ -134,5 +138,57 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     await Promise.all([c.next('paired'), d.next('paired')]);
     await d.request({ type: 'chat', text: 'back again' });
     expect((await c.next('chat')).text).toBe('back again');
+  });
+
+  it('SIGTERM drains a node: readiness fails, waiting chatters are sent on at once, a chat goes on until it ends, then the node exits', async () => {
+    const node3 = cluster.node(2);
+    const a = await connect(2);
+    const b = await connect(0);
+    await start(a);
+    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), b.next('paired')]);
+    const waiting = await connect(2);
+    await start(waiting);
+
+    const exited = cluster.stop(2, 'SIGTERM');
+    expect(await waiting.next('closing')).toMatchObject({ reason: 'server_shutdown' });
+    expect((await waiting.closed()).code).toBe(CLOSE_CODES.server_shutdown);
+    const ready = await fetch(`${node3.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not_ready', state: 'draining', reasons: ['node is draining'] });
+    expect((await fetch(`${node3.url}/healthz`)).status).toBe(200);
+    expect(await cluster.redis.hget(`veil:node:${node3.id}`, 'state')).toBe('draining');
+    const turnedAway = new WebSocket(`${node3.url.replace('http', 'ws')}/ws`, { headers: { Origin: node3.url } });
+    const [code] = (await once(turnedAway, 'close')) as [number];
+    expect(code).toBe(CLOSE_CODES.server_shutdown);
+
+    // The chat in progress goes on across the nodes ...
+    await a.request({ type: 'chat', text: 'still talking while my node drains' });
+    expect((await b.next('chat')).text).toBe('still talking while my node drains');
+    // ... until it ends; then the chatter is sent on instead of searching here, and the node exits.
+    await b.request({ type: 'next' });
+    await a.next('partner.left');
+    await a.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    expect(await a.next('closing')).toMatchObject({ reason: 'server_shutdown' });
+    await b.request({ type: 'stop' });
+    const drainedAt = Date.now();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - drainedAt).toBeLessThan(5000);
+    expect(node3.output()).toContain('"msg":"drained"');
+
+    // A restarted node serves again; at the deadline a drain sends on whoever is still chatting.
+    await cluster.restart(2);
+    const c = await connect(2);
+    const d = await connect(0);
+    await start(c);
+    await d.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([c.next('paired'), d.next('paired')]);
+    const sigterm = Date.now();
+    const ended = cluster.stop(2, 'SIGTERM');
+    expect(await c.next('closing')).toMatchObject({ reason: 'server_shutdown' });
+    expect(Date.now() - sigterm).toBeGreaterThanOrEqual(5500);
+    expect(await d.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
+    expect(await ended).toEqual({ code: 0, signal: null });
+    await cluster.restart(2);
   });
 });

@@ -142,7 +142,7 @@ describe('the server process (npm start)', () => {
     });
     children.push(server.child);
     const url = await server.url;
-    expect((await (await fetch(url + '/healthz')).json()).redis).toBe('ok');
+    expect((await (await fetch(url + '/readyz')).json()).redis).toBe('ok');
     expect(server.output()).toContain('"redis":"external"');
     expect(existsSync(join(dir, 'ip-hash.key'))).toBe(false);
     expect(existsSync(join(dir, 'evidence.key'))).toBe(false);

@@ -96,14 +96,15 @@ class Node implements ClusterNode {
     });
   }
 
-  /** Sends a signal and waits for the process to end. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Sends a signal and waits for the process to end; how it ended. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
+    if (!child) return { code: null, signal: null };
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve([child.exitCode, child.signalCode]) : once(child, 'exit');
     child.kill(signal);
-    await exited;
+    const [code, by] = (await exited) as [number | null, NodeJS.Signals | null];
     this.#child = undefined;
+    return { code, signal: by };
   }
 }
 
@@ -184,9 +185,14 @@ export class TestCluster {
     return node;
   }
 
-  /** Stops a node with `signal` (SIGKILL: as a crash or power loss would). */
-  async stop(index: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    await this.#nodes[index]?.stop(signal);
+  /**
+   * Signals a node and waits until its process has ended (SIGKILL: as a crash or power loss would;
+   * SIGTERM: a drain, which ends when the node is empty or its deadline passes).
+   */
+  async stop(index: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const node = this.#nodes[index];
+    if (!node) throw new RangeError(`no node ${index}`);
+    return node.stop(signal);
   }
 
   /** Starts a stopped node again, with the same id, data folder and address. */
