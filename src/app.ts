@@ -19,6 +19,9 @@ import { NodeBus } from './cluster/node-bus.js';
 import { nodeIdOf } from './cluster/node-id.js';
 import { NODE_KEY_PREFIX, NodeRegistry, type NodeState } from './cluster/node-registry.js';
 import { NodePipes } from './media/node-pipes.js';
+import { Metrics } from './metrics/metrics.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import { registerNodeMetrics } from './metrics/node-gauges.js';
 import { Lobby } from './lobby/lobby.js';
 import { Presence } from './lobby/presence.js';
 import { logger } from './logging/logger.js';
@@ -57,6 +60,9 @@ export class App {
   readonly #presence: Presence;
   readonly #registry: NodeRegistry;
   readonly #nodeState: { value: NodeState };
+  readonly #metricsServer: MetricsServer | null;
+  /** Where Prometheus scrapes this node; null when metrics are turned off. */
+  readonly metricsUrl: string | null;
   readonly #bus: NodeBus;
   readonly #timers: NodeJS.Timeout[];
   #closing: Promise<void> | undefined;
@@ -72,6 +78,8 @@ export class App {
     presence: Presence;
     registry: NodeRegistry;
     nodeState: { value: NodeState };
+    metrics: Metrics;
+    metricsServer: MetricsServer | null;
     bus: NodeBus;
     reports: ReportStore;
     evidence: EvidenceStore;
@@ -96,9 +104,14 @@ export class App {
     this.#presence = parts.presence;
     this.#registry = parts.registry;
     this.#nodeState = parts.nodeState;
+    this.#metricsServer = parts.metricsServer;
+    this.metricsUrl = parts.metricsServer?.url ?? null;
     this.#bus = parts.bus;
     this.nodeId = parts.registry.nodeId;
-    this.#timers = [setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS), setInterval(() => void parts.sweeper.sweep(), SWEEP_INTERVAL_MS)];
+    this.#timers = [
+      setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS),
+      setInterval(() => void App.#sweep(parts.sweeper, parts.metrics), SWEEP_INTERVAL_MS),
+    ];
   }
 
   static async create(config: Config): Promise<App> {
@@ -108,6 +121,7 @@ export class App {
     const nodeId = nodeIdOf(config.nodeId, config.dataDir);
     const boot = randomUUID();
     const nodeState: { value: NodeState } = { value: 'serving' };
+    const metrics = new Metrics();
     const cleanups: (() => unknown)[] = [() => redis.close()];
     try {
       const pool = await WorkerPool.create({
@@ -142,7 +156,7 @@ export class App {
       else log.warn('moderation is turned off: no video is sampled or classified');
       const presence = new Presence(redis.redis, nodeId, PRESENCE_INTERVAL_MS * 3);
       const lobby = new Lobby(
-        { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes } },
+        { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes }, metrics },
         {
           matchRetryMs: config.matchRetryMs,
           interestFallbackMs: config.matchInterestFallbackMs,
@@ -238,12 +252,16 @@ export class App {
           messagesPerSecond: config.wsMessagesPerSecond,
           messageBurst: config.wsMessageBurst,
           heartbeatIntervalMs: config.heartbeatIntervalMs,
+          onSignal: (event) => metrics.signaled(event),
         },
         (connection, visitor) => {
           lobby.admit(connection, visitor);
         },
       );
       const sweeper = new RetentionSweeper({ reports, evidence, audit, privacyLog });
+      registerNodeMetrics(metrics, { lobby, pool, pipes, redis: redis.redis, reports, evidence, moderation, state: () => nodeState.value });
+      const metricsServer = config.metrics ? await MetricsServer.create(metrics, { host: config.metricsHost, port: config.metricsPort }) : null;
+      if (metricsServer) cleanups.push(() => metricsServer.close());
       const app = new App({
         server,
         secure,
@@ -255,6 +273,8 @@ export class App {
         presence,
         registry,
         nodeState,
+        metrics,
+        metricsServer,
         bus,
         reports,
         evidence,
@@ -279,6 +299,10 @@ export class App {
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'presence update failed');
     }
+  }
+
+  static async #sweep(sweeper: RetentionSweeper, metrics: Metrics): Promise<void> {
+    for (const [store, count] of Object.entries(await sweeper.sweep())) if (count > 0) metrics.sweeperDeletions.inc({ store }, count);
   }
 
   /** Serving, or draining (docs/operations.md). */
@@ -312,6 +336,7 @@ export class App {
       await this.#presence.withdraw().catch(() => undefined);
       await this.moderation?.close();
       await this.#bus.close();
+      await this.#metricsServer?.close();
       this.pool.close();
       await this.redis.close();
     })();

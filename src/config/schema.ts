@@ -56,6 +56,10 @@ export const configSchema = z
     nodeGoneAfterMs: int(500, 600_000),
     /** A pair offer or media request to another node fails after this long (the chatter is queued again). */
     nodeRequestTimeoutMs: int(100, 60_000),
+    /** Prometheus `/metrics` on a listener of its own; port 0 takes any free port. */
+    metrics: bool,
+    metricsHost: z.string().min(1),
+    metricsPort: int(0, 65535),
     /** SIGTERM drains: chats in progress may go on this long before everyone is sent to another node. */
     drainDeadlineMs: int(0, 3_600_000),
     /** Candidates looked at for a partner on this node after one on another node fits; 0: no preference. */

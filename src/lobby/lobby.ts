@@ -1,6 +1,7 @@
 import { banMessage, type BanStore } from '../bans/ban-store.js';
 import type { NodeBus } from '../cluster/node-bus.js';
 import type { Matchmaker } from '../matching/matchmaker.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { NodePipes } from '../media/node-pipes.js';
 import type { MediaSlot, WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
@@ -40,6 +41,7 @@ export interface LobbyParts {
   moderator: Moderator | null;
   /** This node among the others: its id, the channel between nodes, and media pipes to them. */
   node: { id: string; bus: NodeBus; pipes: NodePipes };
+  metrics: Metrics;
 }
 
 /**
@@ -57,6 +59,7 @@ export class Lobby {
   readonly #nodeId: string;
   readonly #bus: NodeBus;
   readonly #pairing: Pairing;
+  readonly #metrics: Metrics;
   readonly #retryTimer: NodeJS.Timeout;
   readonly #interests: InterestTokens;
   readonly #retryMs: number;
@@ -73,6 +76,7 @@ export class Lobby {
     this.#bans = parts.bans;
     this.#moderator = parts.moderator;
     this.#nodeId = parts.node.id;
+    this.#metrics = parts.metrics;
     this.#bus = parts.node.bus;
     this.#interests = new InterestTokens(options.interestKey);
     this.#pairing = new Pairing({
@@ -83,6 +87,7 @@ export class Lobby {
       matchmaker: parts.matchmaker,
       moderator: parts.moderator,
       interests: this.#interests,
+      metrics: parts.metrics,
       requeue: (chatter) => this.#enqueue(chatter),
     });
     this.#bus.onEvent('report.sample', (event) => this.#sampleReported(event.chatterId, event.referenceId));
@@ -95,6 +100,11 @@ export class Lobby {
 
   get size(): number {
     return this.#chatters.size;
+  }
+
+  /** This node's chatters, for metrics (read at scrape time). */
+  get chatters(): Iterable<Chatter> {
+    return this.#chatters.values();
   }
 
   /** Chatters online across all nodes, as of the last presence update (at least this node's). */
@@ -140,6 +150,7 @@ export class Lobby {
 
   async #dispatch(chatter: Chatter, message: ClientMessage): Promise<void> {
     if (chatter.gone) return;
+    this.#metrics.wsMessages.inc({ type: message.type });
     if (!allowedIn(message.type, chatter.state)) {
       chatter.connection.replyError(message.id, 'wrong_state', wrongStateMessage(message.type, chatter.state));
       return;
@@ -229,6 +240,7 @@ export class Lobby {
       return;
     }
     if (await this.#turnedAway(chatter)) return;
+    if (chatter.state !== 'waiting') chatter.searchingSince = Date.now();
     chatter.state = 'waiting';
     chatter.nextRetryAt = firstRetryAt(Date.now(), settings.interests.length > 0, this.#fallbackMs, this.#retryMs);
     chatter.connection.send({ type: 'waiting' });
@@ -262,6 +274,7 @@ export class Lobby {
         .serialize(async () => {
           if (chatter.state !== 'waiting' || chatter.gone) return;
           chatter.nextRetryAt = Date.now() + this.#retryMs;
+          this.#metrics.matchRetries.inc();
           const match = await this.#matchmaker.retry(chatter.id, Date.now());
           if (match) await this.#pairing.pair(chatter, match);
         })

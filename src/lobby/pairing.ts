@@ -2,6 +2,7 @@ import type { NodeBus } from '../cluster/node-bus.js';
 import { logger } from '../logging/logger.js';
 import type { Match, Matchmaker } from '../matching/matchmaker.js';
 import type { NodePipes } from '../media/node-pipes.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Moderator } from '../moderation/moderator.js';
 import type { PartnerLeftReason } from '../protocol/messages.js';
 import type { NodeReplyData, NodeRequest, PairSide, RelayedMessage } from '../protocol/node-messages.js';
@@ -22,6 +23,7 @@ export interface PairingParts {
   matchmaker: Matchmaker;
   moderator: Moderator | null;
   interests: InterestTokens;
+  metrics: Metrics;
   /** Puts a chatter whose match fell through back in the queue. */
   requeue: (chatter: Chatter) => Promise<void>;
 }
@@ -85,6 +87,7 @@ export class Pairing implements PairEvents {
       return;
     }
     const { nodeId } = this.#parts;
+    this.#parts.metrics.pairings.inc({ locality: 'same_node' });
     this.#startSide(chatter, new LocalPartner(partner, chatter, nodeId, this), match.sharedInterests);
     this.#startSide(partner, new LocalPartner(chatter, partner, nodeId, this), match.sharedInterests);
     for (const self of [chatter, partner]) await this.#connectMedia(self);
@@ -103,11 +106,13 @@ export class Pairing implements PairEvents {
       });
     } catch (error) {
       log.warn({ chatter: chatter.id, node: match.partnerNode, err: (error as Error).message }, 'pair offer failed; queueing again');
+      this.#parts.metrics.offers.inc({ outcome: 'failed' });
       void bus.send(match.partnerNode, { type: 'pair.cancel', to: match.partnerId, from: chatter.id });
       reply = { accepted: false };
     } finally {
       chatter.offeredTo = undefined;
     }
+    this.#parts.metrics.offers.inc({ outcome: reply.accepted ? 'accepted' : 'declined' });
     if (!reply.accepted) {
       if (!chatter.gone && chatter.state === 'waiting') await this.#parts.requeue(chatter);
       return;
@@ -117,6 +122,7 @@ export class Pairing implements PairEvents {
       partner.left('disconnected');
       return;
     }
+    this.#parts.metrics.pairings.inc({ locality: 'cross_node' });
     this.#startSide(chatter, partner, match.sharedInterests);
     await this.#connectMedia(chatter);
   }
@@ -142,6 +148,7 @@ export class Pairing implements PairEvents {
   }
 
   #startSide(self: Chatter, partner: Partner, sharedTokens: readonly string[]): void {
+    this.#parts.metrics.pairingWait.observe((Date.now() - self.searchingSince) / 1000);
     self.state = 'paired';
     self.partner = partner;
     const settings = self.settings;

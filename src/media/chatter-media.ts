@@ -6,6 +6,16 @@ import { ensurePiped } from './pipe.js';
 export type MediaKind = 'audio' | 'video';
 export type Direction = 'send' | 'recv';
 
+export interface RtpTotals {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  packetsLost: number;
+  nacks: number;
+  plis: number;
+}
+
 export class MediaStateError extends Error {
   override name = 'MediaStateError';
 }
@@ -140,6 +150,34 @@ export class ChatterMedia {
       await consumer.resume();
       if (consumer.kind === 'video') await consumer.requestKeyFrame();
     }
+  }
+
+  get consumerCount(): number {
+    return this.#consumers.size;
+  }
+
+  /** RTP counters summed over this chatter's live producers (in) and consumers (out), for metrics. */
+  async rtpTotals(): Promise<RtpTotals> {
+    const totals: RtpTotals = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, packetsLost: 0, nacks: 0, plis: 0 };
+    for (const producer of this.#producers.values()) {
+      for (const stat of await producer.getStats()) {
+        totals.packetsIn += stat.packetCount;
+        totals.bytesIn += stat.byteCount;
+        totals.packetsLost += stat.packetsLost;
+        totals.nacks += stat.nackCount;
+        totals.plis += stat.pliCount;
+      }
+    }
+    for (const consumer of this.#consumers.values()) {
+      for (const stat of await consumer.getStats()) {
+        if (stat.type !== 'outbound-rtp') continue;
+        totals.packetsOut += stat.packetCount;
+        totals.bytesOut += stat.byteCount;
+        totals.nacks += stat.nackCount;
+        totals.plis += stat.pliCount;
+      }
+    }
+    return totals;
   }
 
   closeConsumers(): void {

@@ -15,6 +15,8 @@ export interface ConnectionOptions {
   messagesPerSecond: number;
   messageBurst: number;
   heartbeatIntervalMs: number;
+  /** Told of every error code sent and every close reason (for metrics). */
+  onSignal?: (event: { error: ErrorCode } | { closed: CloseReason }) => void;
 }
 
 export type ConnectionEvents = {
@@ -34,12 +36,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #bucket: TokenBucket;
   readonly #guard = new FloodGuard();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #onSignal: ConnectionOptions['onSignal'];
   #alive = true;
   #closed = false;
 
   constructor(ws: WebSocket, options: ConnectionOptions) {
     super();
     this.#ws = ws;
+    this.#onSignal = options.onSignal;
     this.#bucket = new TokenBucket({ ratePerSecond: options.messagesPerSecond, burst: options.messageBurst });
     ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     ws.on('pong', () => {
@@ -59,6 +63,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   send(message: ServerMessage): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (message.type === 'error' || (message.type === 'response' && !message.ok)) this.#onSignal?.({ error: message.error.code });
     this.#ws.send(JSON.stringify(message));
   }
 
@@ -72,7 +77,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Tells the browser why, then closes the socket. */
   closeWith(reason: CloseReason, message: string): void {
-    if (this.#closed) return;
+    // Once closing, later floods or errors must not close (or count) it again.
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#onSignal?.({ closed: reason });
     this.send({ type: 'closing', reason, message });
     this.#ws.close(CLOSE_CODES[reason], reason);
   }

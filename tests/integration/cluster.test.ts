@@ -67,6 +67,12 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
 
     await b.request({ type: 'next' });
     expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'next' });
+
+    // The node that made the match counts a cross-node pairing and an accepted offer.
+    const metrics = await Promise.all([0, 1].map(async (index) => (await fetch(`http://${cluster.node(index).host.address}:9464/metrics`)).text()));
+    const crossNode = metrics.map((text) => /^veil_pairings_total\{locality="cross_node"\} (\d+)/m.exec(text)?.[1] ?? '0').map(Number);
+    expect(Math.max(...crossNode)).toBeGreaterThanOrEqual(1);
+    expect(metrics.join('\n')).toMatch(/^veil_pair_offers_total\{outcome="accepted"\} [1-9]/m);
   });
 
   it('applies interests and the country filter across nodes, both ways', async () => {

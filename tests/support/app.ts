@@ -29,6 +29,8 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
       mediasoupWorkers: 2,
       rtcPortBase,
       heartbeatIntervalMs: 1000,
+      // Any free port: test apps run side by side.
+      metricsPort: 0,
       matchRetryMs: 200,
       logLevel: 'silent',
       // Moderation loads models into worker threads (seconds, ~200 MB each); tests of it turn it on.

@@ -157,6 +157,7 @@ export class TestCluster {
           // The tests' own clients connect from the root namespace and say who they are in X-Forwarded-For.
           VEIL_TRUSTED_PROXIES: net.serverAddress,
           VEIL_RTC_LISTEN_IP: host.address,
+          VEIL_METRICS_HOST: host.address,
           VEIL_MEDIASOUP_WORKERS: '1',
           VEIL_MODERATION: 'false',
           VEIL_MATCH_RETRY_MS: '200',
