@@ -32,4 +32,6 @@ ENV VEIL_HTTP_HOST=0.0.0.0 VEIL_RTC_LISTEN_IP=0.0.0.0 VEIL_DATA_DIR=/app/data
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+# SIGTERM drains (docs/operations.md): give `docker stop -t` more than VEIL_DRAIN_DEADLINE_MS.
+STOPSIGNAL SIGTERM
 CMD ["node", "dist/src/index.js"]

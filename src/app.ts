@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { BanStore } from './bans/ban-store.js';
 import { AuditLog } from './console/audit-log.js';
 import { createConsoleStores } from './console/console-stores.js';
-import type { Config } from './config/schema.js';
+import { nodeInternalIpOf, type Config } from './config/schema.js';
 import { requireSharedSecrets } from './config/shared-secrets.js';
 import { addressHashSecret } from './edge/secret.js';
 import { createHttpApp } from './http/app.js';
@@ -141,7 +141,7 @@ export class App {
       });
       const bus = await NodeBus.create(redis.redis, { nodeId, requestTimeoutMs: config.nodeRequestTimeoutMs });
       cleanups.push(() => bus.close());
-      const internalIp = config.nodeInternalIp || config.rtcListenIp;
+      const internalIp = nodeInternalIpOf(config);
       const pipes = new NodePipes(bus, { listenIp: internalIp, routerById: (id) => pool.slots.find((slot) => slot.router.id === id)?.router });
       const reports = new ReportStore(redis.redis, { retentionDays: config.reportRetentionDays });
       const evidence = await EvidenceStore.create({

@@ -46,7 +46,7 @@ export const configSchema = z
     rtcPortBase: int(1024, 65000),
     /** This node's id among the nodes sharing the Redis; empty: one generated into dataDir (kept across restarts). */
     nodeId: z.union([z.literal(''), z.string().regex(NODE_ID_PATTERN, 'must be 1 to 64 characters from [A-Za-z0-9_-]')]),
-    /** Address other nodes reach this one's media pipes at; empty: rtcListenIp (which must then not be a wildcard). */
+    /** Address other nodes reach this one's media pipes at; empty: rtcListenIp (127.0.0.1 for a wildcard on a single node). */
     nodeInternalIp: z.union([z.literal(''), z.string().ip()]),
     /** UDP ports of the media pipes between nodes (and between this node's workers). */
     pipePortMin: int(1024, 65535),
@@ -159,11 +159,11 @@ export const configSchema = z
     if (cfg.nodeGoneAfterMs < cfg.nodeHeartbeatMs * 2) {
       ctx.addIssue({ code: 'custom', path: ['nodeGoneAfterMs'], message: 'must be at least twice nodeHeartbeatMs, or a live node would look gone' });
     }
-    if (!cfg.nodeInternalIp && isWildcard(cfg.rtcListenIp)) {
+    if (!cfg.nodeInternalIp && isWildcard(cfg.rtcListenIp) && cfg.redisUrl) {
       ctx.addIssue({
         code: 'custom',
         path: ['nodeInternalIp'],
-        message: 'must be set when rtcListenIp is a wildcard: other nodes need an address to send media to',
+        message: 'must be set when rtcListenIp is a wildcard and nodes share a Redis: other nodes need an address to send media to',
       });
     }
     if (cfg.nodeInternalIp && isWildcard(cfg.nodeInternalIp)) {
@@ -180,6 +180,12 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Where this node's media pipes listen and other nodes send to (see nodeInternalIp). */
+export function nodeInternalIpOf(config: Pick<Config, 'nodeInternalIp' | 'rtcListenIp'>): string {
+  if (config.nodeInternalIp) return config.nodeInternalIp;
+  return isWildcard(config.rtcListenIp) ? '127.0.0.1' : config.rtcListenIp;
+}
 
 function isWildcard(ip: string): boolean {
   return ip === '0.0.0.0' || ip === '::';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envName, loadConfig } from '../../src/config/load.js';
+import { nodeInternalIpOf } from '../../src/config/schema.js';
 import { evidenceKeyRing } from '../../src/evidence/keys.js';
 import { DEFAULT_POLICY, policyFromConfig } from '../../src/moderation/policy.js';
 
@@ -53,6 +54,28 @@ describe('loadConfig', () => {
     ['a prefix starting with /', { ...S3, VEIL_EVIDENCE_S3_PREFIX: '/evidence/' }, /evidenceS3Prefix \(VEIL_EVIDENCE_S3_PREFIX\)/],
   ])('evidence store: %s stops start-up naming the key', (_case, env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['a node id a channel cannot carry', { VEIL_NODE_ID: 'node one' }, /nodeId \(VEIL_NODE_ID\)/],
+    ['pipe ports upside down', { VEIL_PIPE_PORT_MIN: '47000', VEIL_PIPE_PORT_MAX: '46000' }, /pipePortMax.*not be below pipePortMin/],
+    ["pipe ports over the workers' media ports", { VEIL_PIPE_PORT_MIN: '40100', VEIL_PIPE_PORT_MAX: '41000' }, /pipePortMin.*overlap/],
+    ['a gone-after shorter than two heartbeats', { VEIL_NODE_HEARTBEAT_MS: '2000', VEIL_NODE_GONE_AFTER_MS: '3000' }, /nodeGoneAfterMs.*twice nodeHeartbeatMs/],
+    [
+      'a wildcard media address on a shared Redis without an internal address',
+      { VEIL_RTC_LISTEN_IP: '0.0.0.0', VEIL_REDIS_URL: 'redis://10.0.0.5:6379' },
+      /nodeInternalIp \(VEIL_NODE_INTERNAL_IP\).*wildcard/,
+    ],
+    ['a wildcard internal address', { VEIL_NODE_INTERNAL_IP: '0.0.0.0' }, /nodeInternalIp.*not a wildcard/],
+  ])('several nodes: %s stops start-up naming the key', (_case, env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('several nodes: a wildcard media address on one node pipes between its workers on loopback', () => {
+    const config = loadConfig({ VEIL_RTC_LISTEN_IP: '0.0.0.0' });
+    expect(nodeInternalIpOf(config)).toBe('127.0.0.1');
+    expect(nodeInternalIpOf(loadConfig({ VEIL_RTC_LISTEN_IP: '10.0.0.11' }))).toBe('10.0.0.11');
+    expect(nodeInternalIpOf(loadConfig({ VEIL_RTC_LISTEN_IP: '0.0.0.0', VEIL_NODE_INTERNAL_IP: '10.0.0.11', VEIL_REDIS_URL: 'redis://x' }))).toBe('10.0.0.11');
   });
 
   it('evidence store: local by default; s3 with a bucket and credentials is accepted', () => {
