@@ -1,0 +1,83 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+import { startFrontDoor, type FrontDoor } from '../support/haproxy.js';
+import { enterChat, openVeil, sendChat, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
+
+const FRONT_PORT = 8443;
+
+/**
+ * Two real nodes behind Debian's HAProxy running config/haproxy.cfg (TLS, readiness checks), and
+ * Chromium browsers that only know the front door's address. Draining a node keeps its chat going,
+ * takes it out of the front door, and at the deadline its browser comes back through the front door
+ * to the other node and searches again by itself.
+ */
+describe('the front door (HAProxy) in front of two nodes', () => {
+  let cluster: TestCluster;
+  let front: FrontDoor;
+  const browsers: LaunchedBrowser[] = [];
+
+  const open = async (host: number): Promise<LaunchedBrowser> => {
+    const hostInfo = cluster.net.hosts[host];
+    if (!hostInfo) throw new Error(`no host ${host}`);
+    const b = await launchBrowser({ netns: hostInfo.name, args: ['--ignore-certificate-errors'] });
+    browsers.push(b);
+    await openVeil(b.page, front.url);
+    return b;
+  };
+  /** Chatters each node holds now, from its own /readyz. */
+  const chattersPerNode = async (): Promise<number[]> =>
+    Promise.all(
+      cluster.nodes.map(async (node) => {
+        const response = await fetch(`${node.url}/readyz`).catch(() => undefined);
+        return response ? Number(((await response.json()) as { chatters: number }).chatters) : -1;
+      }),
+    );
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 2, hosts: 3, env: { VEIL_DRAIN_DEADLINE_MS: '4000' } });
+    front = await startFrontDoor({ address: cluster.net.serverAddress, port: FRONT_PORT, nodes: cluster.nodes.map((node) => `${node.host.address}:8080`) });
+  }, 120_000);
+  afterEach(async () => {
+    await Promise.all(browsers.splice(0).map((b) => b.close()));
+  });
+  afterAll(async () => {
+    await front?.close();
+    await cluster?.close();
+  });
+
+  it('browsers meet through it; a drained node keeps its chat, gets no new browser, and at the deadline its browser searches again on the other node', async () => {
+    const a = await open(0);
+    await enterChat(a.page, { mode: 'text' });
+    await waitForState(a.page, 'waiting');
+    const drained = (await chattersPerNode()).indexOf(1);
+    expect(drained).toBeGreaterThanOrEqual(0);
+    const live = 1 - drained;
+    const b = await open(1);
+    await enterChat(b.page, { mode: 'text' });
+    await Promise.all([waitForState(a.page, 'paired'), waitForState(b.page, 'paired')]);
+    // leastconn spread them: one browser on each node.
+    expect(await chattersPerNode()).toEqual([1, 1]);
+
+    const exited = cluster.stop(drained, 'SIGTERM');
+    await sendChat(a.page, 'my node is draining, still here');
+    await waitForPartnerMessage(b.page, 'my node is draining, still here');
+    expect((await fetch(`${cluster.node(drained).url}/readyz`)).status).toBe(503);
+
+    // A new browser lands on the live node (through a reconnect if it arrived before the next check).
+    const c = await open(2);
+    await enterChat(c.page, { mode: 'text' });
+    await waitForState(c.page, 'waiting');
+
+    // At the deadline a's browser is sent on, comes back through the front door and pairs with c.
+    // (c can only be paired with a: b is idle after its partner left.)
+    await waitForState(b.page, 'partner-left');
+    await waitForState(c.page, 'paired');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    const counts = await chattersPerNode();
+    expect(counts[drained]).toBe(-1);
+    expect(counts[live]).toBe(3);
+    await sendChat(c.page, 'hello from the live node');
+    await waitForPartnerMessage(a.page, 'hello from the live node');
+  });
+});
