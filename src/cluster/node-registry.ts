@@ -67,6 +67,9 @@ export class NodeRegistry extends EventEmitter<NodeRegistryEvents> {
   readonly #self: () => Omit<NodeInfo, 'heartbeatAt'>;
   readonly #options: NodeRegistryOptions;
   #known = new Map<string, string>();
+  /** When the last failed heartbeat was followed by a good one (0: none failed). */
+  #recoveredAt = 0;
+  #failing = false;
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
 
@@ -103,12 +106,20 @@ export class NodeRegistry extends EventEmitter<NodeRegistryEvents> {
         .pexpire(key, this.#options.goneAfterMs)
         .exec();
       const alive = new Map((await this.list()).map((node) => [node.id, node.boot]));
-      for (const id of goneNodes(this.#known, alive, info.id)) {
+      if (this.#failing) {
+        this.#failing = false;
+        this.#recoveredAt = Date.now();
+      }
+      // Right after Redis comes back every node's entry may have expired: give them time to beat again.
+      const settled = Date.now() - this.#recoveredAt >= this.#options.goneAfterMs;
+      const gone = settled ? goneNodes(this.#known, alive, info.id) : [];
+      for (const id of gone) {
         log.warn({ node: id }, 'node gone');
         this.emit('nodegone', id);
       }
-      this.#known = alive;
+      this.#known = settled ? alive : new Map([...this.#known, ...alive]);
     } catch (error) {
+      this.#failing = true;
       log.warn({ err: (error as Error).message }, 'heartbeat failed');
     }
   }

@@ -244,16 +244,19 @@ export class Lobby {
     chatter.state = 'waiting';
     chatter.nextRetryAt = firstRetryAt(Date.now(), settings.interests.length > 0, this.#fallbackMs, this.#retryMs);
     chatter.connection.send({ type: 'waiting' });
-    const match = await this.#matchmaker.enqueue(
-      {
-        sessionId: chatter.id,
-        mode: settings.mode,
-        interests: this.#interests.tokens(settings.interests),
-        countries: settings.countries,
-        country: chatter.country,
-      },
-      Date.now(),
-    );
+    const ticket = {
+      sessionId: chatter.id,
+      mode: settings.mode,
+      interests: this.#interests.tokens(settings.interests),
+      countries: settings.countries,
+      country: chatter.country,
+    };
+    const match = await this.#matchmaker.enqueue(ticket, Date.now()).catch((error: Error) => {
+      // Redis is away: the chatter stays waiting, and its next retry finds no ticket and queues it again.
+      log.warn({ chatter: chatter.id, err: error.message }, 'queueing failed; trying again later');
+      chatter.nextRetryAt = Date.now() + this.#retryMs;
+      return null;
+    });
     if (match) await this.#pairing.pair(chatter, match);
   }
 
@@ -276,7 +279,9 @@ export class Lobby {
           chatter.nextRetryAt = Date.now() + this.#retryMs;
           this.#metrics.matchRetries.inc();
           const match = await this.#matchmaker.retry(chatter.id, Date.now());
-          if (match) await this.#pairing.pair(chatter, match);
+          // No ticket: its enqueue failed (Redis was away) or Redis lost it; queue it again.
+          if (match === 'no_ticket') await this.#enqueue(chatter);
+          else if (match) await this.#pairing.pair(chatter, match);
         })
         .catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
     }

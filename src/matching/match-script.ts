@@ -26,7 +26,8 @@
  * <prefix><node> is dropped when met), [11] locality window (0 = no preference: else, having met a
  * compatible ticket on another node, look at up to this many more for one on the caller's node).
  * enqueue adds: [12] mode, [13] interests, [14] countries ("\n"-joined), [15] country or "".
- * enqueue and retry reply: false (queued / not queued) or { partnerId, partnerNode, sharedInterest... }.
+ * enqueue replies false (queued) or { partnerId, partnerNode, sharedInterest... }; retry the same,
+ * with -1 for a session that has no ticket (never queued, or lost with a Redis that kept no data).
  */
 
 /** The zset of everyone waiting in a mode (shared with the scripts' key layout). */
@@ -286,10 +287,10 @@ touchTicket(self)
 return false
 `;
 
-/** Tries again for a waiting ticket; keeps it (and refreshes its TTL) when no one fits. */
+/** Tries again for a waiting ticket; keeps it (and refreshes its TTL) when no one fits; -1 when there is no ticket. */
 const RETRY = String.raw`
 local self = loadTicket(ARGV[2])
-if not self then return false end
+if not self then return -1 end
 local partner, shared = findPartner(self)
 if partner then
   removeTicket(self)

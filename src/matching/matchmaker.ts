@@ -8,7 +8,7 @@ import { normalizeTicket, type Ticket } from './ticket.js';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     veilMatchEnqueue(...args: string[]): Result<string[] | null, Context>;
-    veilMatchRetry(...args: string[]): Result<string[] | null, Context>;
+    veilMatchRetry(...args: string[]): Result<string[] | null | -1, Context>;
     veilMatchLeave(...args: string[]): Result<number, Context>;
   }
 }
@@ -142,11 +142,13 @@ export class Matchmaker {
   /**
    * Tries again for a session already waiting (its interest fallback may have passed, a partner's
    * may have, or its last scan may have missed someone) and refreshes its ticket's TTL.
-   * Null means still waiting, or not queued at all. Costs as much as enqueue(): up to maxScan
+   * Null means still waiting; "no_ticket" that the session is not queued (it never was, or Redis
+   * lost its data: the caller enqueues it again). Costs as much as enqueue(): up to maxScan
    * candidates for a chatter nobody fits.
    */
-  async retry(sessionId: string, now: number): Promise<Match | null> {
+  async retry(sessionId: string, now: number): Promise<Match | null | 'no_ticket'> {
     const reply = await this.#redis.veilMatchRetry(...this.#matchArgs(sessionId, now));
+    if (reply === -1) return 'no_ticket';
     return this.#report('retry', toMatch(sessionId, reply));
   }
 

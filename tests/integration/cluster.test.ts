@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BanStore } from '../../src/bans/ban-store.js';
 import { CLOSE_CODES } from '../../src/protocol/messages.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { TestClient } from '../support/ws-client.js';
@@ -196,5 +197,36 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     expect(await d.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
     expect(await ended).toEqual({ code: 0, signal: null });
     await cluster.restart(2);
+  });
+
+  it('Redis killed and restarted under a chatting pair: their text keeps flowing, no node exits, liveness holds, pairing resumes, bans survive', async () => {
+    const bans = new BanStore(cluster.redis);
+    const banned = 'b'.repeat(64);
+    await bans.ban(banned, { reason: 'csam_hash_match', days: 90, evidenceId: null });
+    const a = await connect(0);
+    const b = await connect(0);
+    await start(a);
+    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([a.next('paired'), b.next('paired')]);
+
+    await cluster.killRedis();
+    await a.request({ type: 'chat', text: 'redis is gone, we are not' });
+    expect((await b.next('chat')).text).toBe('redis is gone, we are not');
+    expect((await fetch(`${cluster.node(0).url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${cluster.node(0).url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reasons: string[] }).reasons).toContain('Redis does not answer');
+    // A chatter who starts meanwhile waits; it is queued once Redis is back.
+    const c = await connect(1);
+    await start(c);
+
+    await cluster.restartRedis();
+    const d = await connect(2);
+    await d.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([c.next('paired'), d.next('paired')]);
+    await b.request({ type: 'chat', text: 'and redis is back' });
+    expect((await a.next('chat')).text).toBe('and redis is back');
+    for (const node of cluster.nodes) expect(node.child?.exitCode).toBeNull();
+    expect(await bans.get(banned)).toMatchObject({ reason: 'csam_hash_match' });
   });
 });

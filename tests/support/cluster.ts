@@ -117,10 +117,12 @@ export class TestCluster {
   /** The address-hash secret every node shares. */
   readonly ipHashSecret: string;
   readonly #nodes: readonly Node[];
-  readonly #redisServer: ChildProcess;
+  #redisServer: ChildProcess;
+  readonly #redisDir: string;
   readonly #dirs: string[];
 
   private constructor(net: TestNetwork, nodes: Node[], redisServer: ChildProcess, redisUrl: string, ipHashSecret: string, dirs: string[]) {
+    this.#redisDir = dirs[0] ?? '';
     this.net = net;
     this.ipHashSecret = ipHashSecret;
     this.#nodes = nodes;
@@ -128,6 +130,8 @@ export class TestCluster {
     this.#redisServer = redisServer;
     this.redisUrl = redisUrl;
     this.redis = new Redis(redisUrl, { lazyConnect: true });
+    // While a test has the server down, commands fail; the connection errors themselves are expected.
+    this.redis.on('error', () => undefined);
     this.#dirs = dirs;
   }
 
@@ -139,7 +143,7 @@ export class TestCluster {
     try {
       const redisDir = mkdtempSync(join(tmpdir(), 'veil-cluster-redis-'));
       dirs.push(redisDir);
-      const started = await startRedis(net.serverAddress, redisDir);
+      const started = await startRedis(net.serverAddress, redisDir, 0);
       redisServer = started.child;
       const serviceEnv = (await options.services?.(net)) ?? {};
       const secrets = { VEIL_IP_HASH_SECRET: randomBytes(32).toString('hex'), VEIL_EVIDENCE_KEYS: `k1:${randomBytes(32).toString('hex')}` };
@@ -201,24 +205,39 @@ export class TestCluster {
     await this.#nodes[index]?.start();
   }
 
-  async close(): Promise<void> {
-    for (const node of this.#nodes) await node.stop('SIGKILL');
-    this.redis.disconnect();
+  /** SIGKILLs the shared redis-server (as a crash would). */
+  async killRedis(): Promise<void> {
+    if (this.#redisServer.exitCode !== null || this.#redisServer.signalCode !== null) return;
     const exited = once(this.#redisServer, 'exit');
     this.#redisServer.kill('SIGKILL');
     await exited;
+  }
+
+  /** Starts the shared redis-server again on the same address, port and data (its append-only file). */
+  async restartRedis(): Promise<void> {
+    const url = new URL(this.redisUrl);
+    this.#redisServer = (await startRedis(url.hostname, this.#redisDir, Number(url.port))).child;
+  }
+
+  async close(): Promise<void> {
+    for (const node of this.#nodes) await node.stop('SIGKILL');
+    this.redis.disconnect();
+    await this.killRedis();
     for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
     await this.net.close();
   }
 }
 
-/** A redis-server on `address` at a free port (tried at random), no persistence: a test's shared Redis. */
-async function startRedis(address: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * A redis-server on `address` at `port`, or at a free one tried at random when 0; append-only file
+ * on (every write synced), so a killed server restarts with its data, as production's should.
+ */
+async function startRedis(address: string, dir: string, fixedPort: number): Promise<{ child: ChildProcess; url: string }> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const port = fixedPort || 20_000 + Math.floor(Math.random() * 10_000);
     const child = spawn(
       'redis-server',
-      ['--bind', address, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'],
+      ['--bind', address, '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--protected-mode', 'no'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
