@@ -37,6 +37,21 @@ export const configSchema = z
     /** External Redis; empty starts an embedded redis-server under dataDir. */
     redisUrl: z.string(),
     redisServerBin: z.string().min(1),
+    /** Redis Sentinels ("host:port,..."), which name the primary to use; set instead of redisUrl. */
+    redisSentinels: z.preprocess(
+      (value) =>
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : value,
+      z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel is host:port')),
+    ),
+    /** The primary's name in the Sentinels' configuration ("sentinel monitor <name> ..."). */
+    redisSentinelName: z.string().min(1),
+    /** Password of the Redis primary and replicas behind the Sentinels (redisUrl carries its own). */
+    redisPassword: z.string(),
     /** mediasoup workers; 0 means one per CPU core. */
     mediasoupWorkers: int(0, 256),
     rtcListenIp: z.string().ip(),
@@ -159,7 +174,10 @@ export const configSchema = z
     if (cfg.nodeGoneAfterMs < cfg.nodeHeartbeatMs * 2) {
       ctx.addIssue({ code: 'custom', path: ['nodeGoneAfterMs'], message: 'must be at least twice nodeHeartbeatMs, or a live node would look gone' });
     }
-    if (!cfg.nodeInternalIp && isWildcard(cfg.rtcListenIp) && cfg.redisUrl) {
+    if (cfg.redisUrl && cfg.redisSentinels.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['redisSentinels'], message: 'set either redisUrl or redisSentinels, not both' });
+    }
+    if (!cfg.nodeInternalIp && isWildcard(cfg.rtcListenIp) && sharesRedis(cfg)) {
       ctx.addIssue({
         code: 'custom',
         path: ['nodeInternalIp'],
@@ -180,6 +198,11 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Whether this node uses a Redis other nodes may share (a URL or Sentinels) rather than its embedded one. */
+export function sharesRedis(config: Pick<Config, 'redisUrl' | 'redisSentinels'>): boolean {
+  return config.redisUrl !== '' || config.redisSentinels.length > 0;
+}
 
 /** Where this node's media pipes listen and other nodes send to (see nodeInternalIp). */
 export function nodeInternalIpOf(config: Pick<Config, 'nodeInternalIp' | 'rtcListenIp'>): string {
