@@ -72,7 +72,7 @@ describe('loadConfig', () => {
       { VEIL_REDIS_URL: 'redis://10.0.0.5:6379', VEIL_REDIS_SENTINELS: '10.0.0.6:26379' },
       /redisSentinels.*either redisUrl or redisSentinels/,
     ],
-    ['a Sentinel without a port', { VEIL_REDIS_SENTINELS: '10.0.0.6' }, /redisSentinels \(VEIL_REDIS_SENTINELS\).*host:port/],
+    ['a Sentinel without a port', { VEIL_REDIS_SENTINELS: '10.0.0.6' }, /redisSentinels\.0 \(VEIL_REDIS_SENTINELS\).*host:port/],
   ])('several nodes: %s stops start-up naming the key', (_case, env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
