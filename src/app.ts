@@ -161,6 +161,7 @@ export class App {
           matchRetryMs: config.matchRetryMs,
           interestFallbackMs: config.matchInterestFallbackMs,
           interestKey: ipHashSecret,
+          ticketLossMs: config.nodeRequestTimeoutMs + config.matchRetryMs,
         },
       );
       cleanups.push(() => lobby.close());

@@ -33,6 +33,8 @@ export class Chatter implements ModeratedChatter {
   /** The node a pair offer for this chatter is out to, until it is answered. */
   offeredTo: string | undefined;
   media: ChatterMedia | undefined;
+  /** When the matchmaker first said this waiting chatter has no ticket (0: it has one). */
+  ticketMissingSince = 0;
   /** When the chatter last started searching (ms epoch), for the pairing-wait metric. */
   searchingSince = 0;
   /** When the lobby next asks the matchmaker again for this waiting chatter (ms epoch). */

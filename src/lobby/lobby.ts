@@ -29,6 +29,11 @@ export interface LobbyOptions {
   interestFallbackMs: number;
   /** Key for the interest tokens stored in the matchmaker. */
   interestKey: string;
+  /**
+   * A waiting chatter whose ticket has been missing this long is queued again (longer than a pair
+   * offer between nodes may take, during which the ticket is gone too).
+   */
+  ticketLossMs: number;
 }
 
 /** What the lobby works with. */
@@ -64,6 +69,7 @@ export class Lobby {
   readonly #interests: InterestTokens;
   readonly #retryMs: number;
   readonly #fallbackMs: number;
+  readonly #ticketLossMs: number;
   #online = 0;
   #retrying = false;
   /** Set while draining: called when a chatter leaves, to notice an empty node. */
@@ -93,6 +99,7 @@ export class Lobby {
     this.#bus.onEvent('report.sample', (event) => this.#sampleReported(event.chatterId, event.referenceId));
     this.#retryMs = options.matchRetryMs;
     this.#fallbackMs = options.interestFallbackMs;
+    this.#ticketLossMs = options.ticketLossMs;
     this.#retryTimer = setInterval(() => void this.#retryWaiting(), Math.min(RETRY_TICK_MS, options.matchRetryMs));
     this.#pool.on('slotlost', (slot) => this.#onSlotLost(slot));
     this.#moderator?.on('action', (action) => this.#enforce(action));
@@ -241,6 +248,7 @@ export class Lobby {
     }
     if (await this.#turnedAway(chatter)) return;
     if (chatter.state !== 'waiting') chatter.searchingSince = Date.now();
+    chatter.ticketMissingSince = 0;
     chatter.state = 'waiting';
     chatter.nextRetryAt = firstRetryAt(Date.now(), settings.interests.length > 0, this.#fallbackMs, this.#retryMs);
     chatter.connection.send({ type: 'waiting' });
@@ -255,6 +263,8 @@ export class Lobby {
       // Redis is away: the chatter stays waiting, and its next retry finds no ticket and queues it again.
       log.warn({ chatter: chatter.id, err: error.message }, 'queueing failed; trying again later');
       chatter.nextRetryAt = Date.now() + this.#retryMs;
+      // Known to have no ticket: queue it again at the first retry that reaches Redis.
+      chatter.ticketMissingSince = 1;
       return null;
     });
     if (match) await this.#pairing.pair(chatter, match);
@@ -279,9 +289,16 @@ export class Lobby {
           chatter.nextRetryAt = Date.now() + this.#retryMs;
           this.#metrics.matchRetries.inc();
           const match = await this.#matchmaker.retry(chatter.id, Date.now());
-          // No ticket: its enqueue failed (Redis was away) or Redis lost it; queue it again.
-          if (match === 'no_ticket') await this.#enqueue(chatter);
-          else if (match) await this.#pairing.pair(chatter, match);
+          if (match === 'no_ticket') {
+            // Also true for a moment while a match that took the ticket is being made (here or on
+            // another node): only a ticket missing for longer than that was lost (its queueing failed
+            // while Redis was away, or Redis lost it), and the chatter is queued again.
+            chatter.ticketMissingSince ||= Date.now();
+            if (chatter.state === 'waiting' && Date.now() - chatter.ticketMissingSince >= this.#ticketLossMs) await this.#enqueue(chatter);
+            return;
+          }
+          chatter.ticketMissingSince = 0;
+          if (match) await this.#pairing.pair(chatter, match);
         })
         .catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
     }

@@ -72,7 +72,8 @@ export async function startTestSentinel(name = 'veil'): Promise<TestSentinel> {
         '',
       ].join('\n'),
     );
-    children.push(await startServer([conf, '--sentinel'], /\+monitor master/));
+    // Ready once it has found the replica (from the primary's INFO): before that it cannot fail over.
+    children.push(await startServer([conf, '--sentinel'], /\+slave slave/));
   } catch (error) {
     for (const child of children) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
