@@ -7,9 +7,10 @@ import { blobRepair } from './blob-repair.js';
 import { EvidenceError } from './errors.js';
 import { LocalBlobStore } from './local-blob-store.js';
 import { assertSample, recordFromHash, recordToHash } from './record.js';
-import { REASON_PRIORITY, assertRetention, effectiveDeadline, initialDeadlines, isDue, reviewQueueScore } from './retention.js';
+import { PRIORITY_STEP, REASON_PRIORITY, assertRetention, effectiveDeadline, initialDeadlines, isDue, reviewQueueScore } from './retention.js';
 import { ADOPT, BY_IP_PREFIX, CLAIM_DUE, EXTEND_DEADLINE, PLACE_HOLD, REMOVE } from './scripts.js';
 import type { EvidenceRecord, EvidenceRetention, EvidenceSample } from './types.js';
+import type { EvidenceReason } from './reasons.js';
 
 const log = logger('evidence-store');
 
@@ -143,6 +144,15 @@ export class EvidenceStore {
   /** How many items the review queue holds (the total that list() pages through). */
   async count(): Promise<number> {
     return this.#redis.zcard(QUEUE);
+  }
+
+  /** How many items wait at each review level (the queue's score carries the level, docs/evidence.md). */
+  async countByReason(): Promise<Record<EvidenceReason, number>> {
+    const counts = {} as Record<EvidenceReason, number>;
+    for (const [reason, level] of Object.entries(REASON_PRIORITY) as [EvidenceReason, number][]) {
+      counts[reason] = await this.#redis.zcount(QUEUE, level * PRIORITY_STEP, `(${(level + 1) * PRIORITY_STEP}`);
+    }
+    return counts;
   }
 
   /** Live records of one keyed address hash (moderator history, privacy requests), oldest capture first. */

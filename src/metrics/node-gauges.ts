@@ -73,9 +73,9 @@ export function registerNodeMetrics(metrics: Metrics, parts: NodeParts): void {
   metrics.gauge('veil_classifier_queue_depth', 'Frames waiting for a classifier worker', [], (gauge) => {
     gauge.set(parts.moderation?.health().classifiers?.queued ?? 0);
   });
-  metrics.gauge('veil_review_queue_items', 'Items waiting for moderators (shared by all nodes), by kind', ['kind'], async (gauge) => {
-    gauge.set({ kind: 'evidence' }, await parts.evidence.count());
-    gauge.set({ kind: 'report' }, await parts.reports.reviewCount());
+  metrics.gauge('veil_review_queue_items', 'Items waiting for moderators (shared by all nodes), by level and kind', ['level', 'kind'], async (gauge) => {
+    for (const [level, count] of Object.entries(await parts.evidence.countByReason())) gauge.set({ level, kind: 'evidence' }, count);
+    gauge.set({ level: 'user_report', kind: 'report' }, await parts.reports.reviewCount());
   });
   const redisRoundTrip = new Histogram({
     name: 'veil_redis_roundtrip_seconds',

@@ -90,6 +90,13 @@ describe('moderation of live video in real browsers', () => {
     const withFace = faces.filter((f) => f.length > 0);
     expect(withFace).toHaveLength(1);
     expect(withFace[0]?.[0]?.age).toBeGreaterThan(25);
+    // The node's /metrics counts both samples and times their stages; the pairing and its media too.
+    const metrics = await (await fetch(app.app.metricsUrl ?? '')).text();
+    expect(metrics).toMatch(/^veil_moderation_samples_total\{outcome="none"\} 2$/m);
+    expect(metrics).toMatch(/^veil_moderation_stage_seconds_count\{stage="nudity"\} 2$/m);
+    expect(metrics).toMatch(/^veil_pairings_total\{locality="same_node"\} 1$/m);
+    expect(metrics).toMatch(/^veil_media_streams\{kind="consumer"\} [1-9]/m);
+    expect(metrics).toMatch(/^veil_rtp\{counter="packets_in"\} [1-9]/m);
 
     // Nothing was written: no new file at all, no evidence record, no ban; the chat goes on.
     expect(dataFiles(app)).toEqual(filesBefore);

@@ -67,7 +67,10 @@ describe('/metrics (a listener of its own, Prometheus text)', () => {
     for (let i = 0; i < 60; i++) a.sendRaw(JSON.stringify({ type: 'typing', id: 1000 + i, typing: true }));
     expect((await a.closed()).reason).toBe('flooding');
 
+    expect(await c.request({ type: 'report', reason: 'spam' })).toMatchObject({ ok: true });
     const after = await scrape();
+    expect(sample(after, 'veil_review_queue_items{level="user_report",kind="report"}')).toBe(1);
+    expect(sample(after, 'veil_review_queue_items{level="csam_hash_match",kind="evidence"}')).toBe(0);
     expect(sample(after, 'veil_pairings_total{locality="same_node"}')).toBe(2);
     expect(sample(after, 'veil_ws_messages_total{type="next"}')).toBe(1);
     expect(sample(after, 'veil_ws_closed_total{reason="flooding"}')).toBe(1);
