@@ -126,7 +126,7 @@ export class ModerationService {
   }
 
   async close(): Promise<void> {
-    this.moderator.close();
+    await this.moderator.close();
     this.#decoders?.close();
     await this.#classifiers?.close();
   }

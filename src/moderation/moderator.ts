@@ -112,6 +112,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
   readonly counters: ModeratorCounters = { classified: 0, flagged: 0, dropped: 0, failed: 0 };
   /** The last sample's error, cleared by the next success (reported as degraded meanwhile). */
   lastError: string | null = null;
+  readonly #inFlight = new Set<Promise<SampleOutcome>>();
   readonly #options: ModeratorOptions;
   readonly #random: () => number;
   readonly #timers: ModeratorTimers;
@@ -166,8 +167,14 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     return outcome;
   }
 
-  close(): void {
+  /**
+   * Stops sampling: no new sample starts, the ones under way finish (each is bounded by the sample
+   * timeout), so a flagged one reaches the evidence store before the classifiers and Redis go (a
+   * drain loses nothing); then every tap is released.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
     for (const id of [...this.#watches.keys()]) this.left(id);
   }
 
@@ -186,6 +193,7 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     const generation = watch.generation;
     watch.timer = this.#timers.setTimeout(() => {
       watch.timer = undefined;
+      if (this.#closed) return;
       void this.#sample(watch, false).then((outcome) => {
         if (watch.generation !== generation || !watch.active || this.#closed || this.#watches.get(watch.chatter.id) !== watch) return;
         watch.failuresInRow = outcome.status === 'failed' ? watch.failuresInRow + 1 : 0;
@@ -197,11 +205,17 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
     }, delay);
   }
 
-  /** One sample, start to finish; never throws. */
+  /** One sample, start to finish; never throws. Tracked until it ends, for close(). */
   async #sample(watch: Watch, userReport: boolean): Promise<SampleOutcome> {
-    const outcome = await this.#takeAndClassify(watch, userReport).catch((error: Error): SampleOutcome => ({ status: 'failed', error: error.message }));
-    this.#count(watch.chatter.id, outcome);
-    return outcome;
+    const running = this.#takeAndClassify(watch, userReport).catch((error: Error): SampleOutcome => ({ status: 'failed', error: error.message }));
+    this.#inFlight.add(running);
+    try {
+      const outcome = await running;
+      this.#count(watch.chatter.id, outcome);
+      return outcome;
+    } finally {
+      this.#inFlight.delete(running);
+    }
   }
 
   async #takeAndClassify(watch: Watch, userReport: boolean): Promise<SampleOutcome> {
@@ -241,8 +255,8 @@ export class Moderator extends EventEmitter<ModeratorEvents> {
         watch.tapReady = undefined;
       });
       const tap = await watch.tapReady;
-      if (this.#closed || this.#watches.get(watch.chatter.id) !== watch) {
-        tap.close(); // left (or shut down) while the tap was being made
+      if (this.#watches.get(watch.chatter.id) !== watch) {
+        tap.close(); // left while the tap was being made (close() lets samples under way finish first)
         return undefined;
       }
       watch.tap = tap;

@@ -77,12 +77,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const moderator of moderators.splice(0)) moderator.close();
+  for (const moderator of moderators.splice(0)) await moderator.close();
   await Promise.all(sources.splice(0).map((source) => source.close()));
 });
 
 afterAll(async () => {
-  for (const moderator of moderators.splice(0)) moderator.close();
+  for (const moderator of moderators.splice(0)) await moderator.close();
   decoders?.close();
   await decoders?.whenExited();
   await classifiers?.close();
@@ -441,7 +441,7 @@ describe('Moderator on real media, decoders, classifiers and stores', () => {
     expect(first.classification.hashMatch).toBeNull();
     const pdq = first.classification.pdq!;
     expect(pdq.quality).toBeGreaterThanOrEqual(MIN_MATCH_QUALITY); // a flat frame would never match
-    plain.close();
+    await plain.close();
     await handle.redis.flushall(); // whatever the first pass may have stored (e.g. a face under 25)
 
     // 2. The same stream against a list holding that hash.
@@ -504,6 +504,17 @@ describe('Moderator on real media, decoders, classifiers and stores', () => {
     expect(readdirSync(evidenceDir)).toHaveLength(1);
     expect(await handle.redis.keys('veil:ban:*')).toEqual([]);
     expect(await bans.get(visitor.ipHash)).toBeNull();
+  });
+
+  it('close() lets a report sample under way finish: its evidence is stored before close() resolves', async () => {
+    const clean = await source({ pattern: 'red-blue' });
+    const mod = moderator();
+    const reporting = mod.reported(chatter(clean.producer));
+    await mod.close();
+    const outcome = await reporting;
+    expectClassified(outcome);
+    expect(await evidence.count()).toBe(1);
+    await expect(mod.reported(chatter(clean.producer))).resolves.toMatchObject({ status: 'skipped', reason: 'moderation is shutting down' });
   });
 
   it('a chatter without live video is skipped: no tap, no classification, nothing written', async () => {
