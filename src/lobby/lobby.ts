@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { NodePipes } from '../media/node-pipes.js';
 import type { MediaSlot, WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
-import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason, type ReportReason } from '../protocol/messages.js';
+import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason } from '../protocol/messages.js';
 import type { ReportStore } from '../reports/report-store.js';
 import type { ModerationAction, Moderator } from '../moderation/moderator.js';
 import type { Connection } from '../signaling/connection.js';
@@ -15,10 +15,11 @@ import { Chatter } from './chatter.js';
 import { mediaCapabilities, mediaConnect, mediaPause, mediaProduce, mediaReady, mediaTransports } from './media-requests.js';
 import { InterestTokens } from './interest-tokens.js';
 import { Pairing } from './pairing.js';
+import { Reporting } from './reporting.js';
+import { firstRetryAt, WaitingRetries } from './waiting-retries.js';
 import { RequestError } from './request-error.js';
 
 const log = logger('lobby');
-const RETRY_TICK_MS = 250;
 const ENDED_BY_MODERATION = 'Your connection was ended by moderation for a child-safety violation.';
 const DRAINING = 'This server is being taken out of service. Reconnecting you to another one…';
 
@@ -58,32 +59,25 @@ export class Lobby {
   readonly #chatters = new Map<string, Chatter>();
   readonly #matchmaker: Matchmaker;
   readonly #pool: WorkerPool;
-  readonly #reports: ReportStore;
+  readonly #reporting: Reporting;
   readonly #bans: BanStore;
   readonly #moderator: Moderator | null;
-  readonly #nodeId: string;
-  readonly #bus: NodeBus;
   readonly #pairing: Pairing;
   readonly #metrics: Metrics;
-  readonly #retryTimer: NodeJS.Timeout;
+  readonly #retries: WaitingRetries;
   readonly #interests: InterestTokens;
   readonly #retryMs: number;
   readonly #fallbackMs: number;
-  readonly #ticketLossMs: number;
   #online = 0;
-  #retrying = false;
   /** Set while draining: called when a chatter leaves, to notice an empty node. */
   #onLeft: (() => void) | undefined;
 
   constructor(parts: LobbyParts, options: LobbyOptions) {
     this.#matchmaker = parts.matchmaker;
     this.#pool = parts.pool;
-    this.#reports = parts.reports;
     this.#bans = parts.bans;
     this.#moderator = parts.moderator;
-    this.#nodeId = parts.node.id;
     this.#metrics = parts.metrics;
-    this.#bus = parts.node.bus;
     this.#interests = new InterestTokens(options.interestKey);
     this.#pairing = new Pairing({
       nodeId: parts.node.id,
@@ -96,11 +90,20 @@ export class Lobby {
       metrics: parts.metrics,
       requeue: (chatter) => this.#enqueue(chatter),
     });
-    this.#bus.onEvent('report.sample', (event) => this.#sampleReported(event.chatterId, event.referenceId));
+    this.#reporting = new Reporting({
+      nodeId: parts.node.id,
+      bus: parts.node.bus,
+      chatters: this.#chatters,
+      reports: parts.reports,
+      moderator: parts.moderator,
+      pairing: this.#pairing,
+    });
     this.#retryMs = options.matchRetryMs;
     this.#fallbackMs = options.interestFallbackMs;
-    this.#ticketLossMs = options.ticketLossMs;
-    this.#retryTimer = setInterval(() => void this.#retryWaiting(), Math.min(RETRY_TICK_MS, options.matchRetryMs));
+    this.#retries = new WaitingRetries(
+      { chatters: this.#chatters, matchmaker: parts.matchmaker, pairing: this.#pairing, metrics: parts.metrics, requeue: (chatter) => this.#enqueue(chatter) },
+      { retryMs: options.matchRetryMs, ticketLossMs: options.ticketLossMs },
+    );
     this.#pool.on('slotlost', (slot) => this.#onSlotLost(slot));
     this.#moderator?.on('action', (action) => this.#enforce(action));
   }
@@ -190,7 +193,7 @@ export class Lobby {
           reply.reply(message.id, 'typing', undefined);
           return;
         case 'report':
-          await this.#report(chatter, message.id, message.reason);
+          await this.#reporting.report(chatter, message.id, message.reason);
           return;
         case 'media.capabilities':
           reply.reply(message.id, message.type, await mediaCapabilities(this.#pool));
@@ -270,40 +273,6 @@ export class Lobby {
     if (match) await this.#pairing.pair(chatter, match);
   }
 
-  async #retryWaiting(): Promise<void> {
-    if (this.#retrying) return;
-    this.#retrying = true;
-    try {
-      await this.#retryEach();
-    } finally {
-      this.#retrying = false;
-    }
-  }
-
-  async #retryEach(): Promise<void> {
-    for (const chatter of this.#chatters.values()) {
-      if (chatter.state !== 'waiting' || chatter.nextRetryAt > Date.now()) continue;
-      await chatter
-        .serialize(async () => {
-          if (chatter.state !== 'waiting' || chatter.gone) return;
-          chatter.nextRetryAt = Date.now() + this.#retryMs;
-          this.#metrics.matchRetries.inc();
-          const match = await this.#matchmaker.retry(chatter.id, Date.now());
-          if (match === 'no_ticket') {
-            // Also true for a moment while a match that took the ticket is being made (here or on
-            // another node): only a ticket missing for longer than that was lost (its queueing failed
-            // while Redis was away, or Redis lost it), and the chatter is queued again.
-            chatter.ticketMissingSince ||= Date.now();
-            if (chatter.state === 'waiting' && Date.now() - chatter.ticketMissingSince >= this.#ticketLossMs) await this.#enqueue(chatter);
-            return;
-          }
-          chatter.ticketMissingSince = 0;
-          if (match) await this.#pairing.pair(chatter, match);
-        })
-        .catch((error: Error) => log.warn({ chatter: chatter.id, err: error.message }, 'match retry failed'));
-    }
-  }
-
   /** Ends the chatter's pair (the partner is told why) or takes it out of the queue. */
   async #endPairOrWait(chatter: Chatter, reason: PartnerLeftReason): Promise<void> {
     if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
@@ -320,37 +289,6 @@ export class Lobby {
     chatter.partner?.relay({ type: 'chat', text: verdict.text });
     chatter.connection.reply(id, 'chat', { text: verdict.text });
     if (verdict.action === 'censor') chatter.connection.send({ type: 'chat.warning', message: verdict.warning });
-  }
-
-  /** Reports the partner, or the last partner within the grace period after the chat ended. */
-  async #report(chatter: Chatter, id: number, reason: ReportReason): Promise<void> {
-    const now = Date.now();
-    const last = chatter.lastPartner && chatter.lastPartner.until > now ? chatter.lastPartner : undefined;
-    const reported = chatter.partner?.side ?? last;
-    if (!reported) throw new RequestError('wrong_state', 'there is no one to report: the chat ended too long ago');
-    const report = await this.#reports.record(
-      { reporterHash: chatter.ipHash, reportedHash: reported.ipHash, reason, mode: chatter.settings?.mode ?? 'text' },
-      now,
-    );
-    if (chatter.state === 'paired') this.#pairing.unpair(chatter, 'disconnected');
-    chatter.lastPartner = undefined;
-    chatter.connection.reply(id, 'report', { referenceId: report.referenceId });
-    log.info({ referenceId: report.referenceId, reason }, 'report recorded');
-    if (reported.node === this.#nodeId) this.#sampleReported(reported.id, report.referenceId);
-    else void this.#bus.send(reported.node, { type: 'report.sample', chatterId: reported.id, referenceId: report.referenceId });
-  }
-
-  /** A chatter of this node was reported: a frame sample carries the report into the evidence queue. */
-  #sampleReported(chatterId: string, referenceId: string): void {
-    const reported = this.#chatters.get(chatterId);
-    if (!reported || !this.#moderator) return;
-    this.#moderator
-      .reported(reported)
-      // The bare report need not wait for review too once its sample is queued.
-      .then(async (outcome) => {
-        if (outcome.status === 'classified' && outcome.evidenceId !== null) await this.#reports.markReviewed(referenceId);
-      })
-      .catch((error: Error) => log.error({ err: error.message }, 'report sample failed'));
   }
 
   /** Carries out what moderation decided about a chatter (who may have left meanwhile). */
@@ -447,19 +385,9 @@ export class Lobby {
 
   /** Tells everyone the server is going away, and stops matching. */
   close(): void {
-    clearInterval(this.#retryTimer);
+    this.#retries.close();
     for (const chatter of this.#chatters.values()) {
       chatter.connection.closeWith('server_shutdown', 'The server is restarting. Reconnect in a moment.');
     }
   }
-}
-
-/**
- * The first time a newly waiting chatter is looked at again: just after its interest fallback
- * passes (then anyone will do), or after the ordinary retry interval. Arrivals find waiting
- * chatters by themselves; retries only catch what changed with time (fallbacks, recent-partner
- * expiry) or what a bounded scan missed.
- */
-export function firstRetryAt(now: number, hasInterests: boolean, fallbackMs: number, retryMs: number): number {
-  return hasInterests ? now + fallbackMs + 1 : now + retryMs;
 }

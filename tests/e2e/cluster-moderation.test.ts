@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/console/accounts/account-store.js';
 import { totpKey } from '../../src/console/accounts/totp-secret-box.js';
 import { pdqHashFile } from '../../src/safety/pdq/image-file.js';
@@ -78,6 +78,8 @@ describe('moderation across nodes', () => {
       },
     });
   }, 180_000);
+  // A failing test shows what the nodes said.
+  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(cluster.tail())));
   afterEach(async () => {
     await Promise.all(browsers.splice(0).map((b) => b.close()));
   });

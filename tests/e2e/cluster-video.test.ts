@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   collectIceCandidates,
   launchBrowser,
@@ -40,6 +40,8 @@ describe('video chat across nodes', () => {
       services: (net) => Promise.resolve({ VEIL_TRUSTED_PROXIES: [net.serverAddress, ...net.hosts.map((host) => host.address)].join(',') }),
     });
   }, 120_000);
+  // A failing test shows what the nodes said.
+  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(cluster.tail())));
   afterEach(async () => {
     await Promise.all(browsers.splice(0).map((b) => b.close()));
   });

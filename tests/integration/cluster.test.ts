@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BanStore } from '../../src/bans/ban-store.js';
 import { CLOSE_CODES } from '../../src/protocol/messages.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
@@ -34,6 +34,8 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     // Node three drains within 6 s of a SIGTERM (the last test).
     cluster = await startCluster({ nodes: 3, hosts: 1, nodeEnv: (index): Record<string, string> => (index === 2 ? { VEIL_DRAIN_DEADLINE_MS: '6000' } : {}) });
   }, 120_000);
+  // A failing test shows what the nodes said.
+  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(cluster.tail())));
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
   });

@@ -184,6 +184,11 @@ export class TestCluster {
     }
   }
 
+  /** The last lines each node printed, for a failing test's report. */
+  tail(lines = 25): string {
+    return this.#nodes.map((node) => `--- ${node.id} ---\n${node.output().trimEnd().split('\n').slice(-lines).join('\n')}`).join('\n');
+  }
+
   node(index: number): ClusterNode {
     const node = this.#nodes[index];
     if (!node) throw new RangeError(`no node ${index}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstRetryAt } from '../../src/lobby/lobby.js';
+import { firstRetryAt } from '../../src/lobby/waiting-retries.js';
 
 describe('firstRetryAt', () => {
   it.each([
