@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import { NODE_ID_PATTERN } from '../protocol/node-messages.js';
 
-const list = z.preprocess(
-  (value) =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : value,
-  z.array(z.string().min(1)),
-);
+/** A comma-separated list (from the environment) or an array (from defaults.json) of `item`. */
+const listOf = (item: z.ZodString) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : value,
+    z.array(item),
+  );
+const list = listOf(z.string().min(1));
 const bool = z.preprocess((value) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -38,16 +41,7 @@ export const configSchema = z
     redisUrl: z.string(),
     redisServerBin: z.string().min(1),
     /** Redis Sentinels ("host:port,..."), which name the primary to use; set instead of redisUrl. */
-    redisSentinels: z.preprocess(
-      (value) =>
-        typeof value === 'string'
-          ? value
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : value,
-      z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel is host:port')),
-    ),
+    redisSentinels: listOf(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel is host:port')),
     /** The primary's name in the Sentinels' configuration ("sentinel monitor <name> ..."). */
     redisSentinelName: z.string().min(1),
     /** Password of the Redis primary and replicas behind the Sentinels (redisUrl carries its own). */
