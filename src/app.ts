@@ -23,7 +23,6 @@ import { Metrics } from './metrics/metrics.js';
 import { MetricsServer } from './metrics/metrics-server.js';
 import { registerNodeMetrics } from './metrics/node-gauges.js';
 import { Lobby } from './lobby/lobby.js';
-import { Presence } from './lobby/presence.js';
 import { logger } from './logging/logger.js';
 import { Matchmaker } from './matching/matchmaker.js';
 import { WorkerPool } from './media/worker-pool.js';
@@ -37,7 +36,7 @@ import { SignalingServer } from './signaling/ws-server.js';
 import { openRedis, type RedisHandle } from './store/redis.js';
 
 const log = logger('app');
-const PRESENCE_INTERVAL_MS = 5_000;
+const ONLINE_BROADCAST_MS = 5_000;
 const SWEEP_INTERVAL_MS = 60_000;
 
 /** The whole server, composed: Redis, media workers, matchmaker, lobby, HTTP and WebSocket. */
@@ -57,7 +56,6 @@ export class App {
   readonly #server: Server;
   readonly #signaling: SignalingServer;
   readonly #lobby: Lobby;
-  readonly #presence: Presence;
   readonly #registry: NodeRegistry;
   readonly #nodeState: { value: NodeState };
   readonly #metricsServer: MetricsServer | null;
@@ -75,7 +73,6 @@ export class App {
     redis: RedisHandle;
     signaling: SignalingServer;
     lobby: Lobby;
-    presence: Presence;
     registry: NodeRegistry;
     nodeState: { value: NodeState };
     metrics: Metrics;
@@ -101,7 +98,6 @@ export class App {
     this.moderation = parts.moderation;
     this.#signaling = parts.signaling;
     this.#lobby = parts.lobby;
-    this.#presence = parts.presence;
     this.#registry = parts.registry;
     this.#nodeState = parts.nodeState;
     this.#metricsServer = parts.metricsServer;
@@ -109,7 +105,7 @@ export class App {
     this.#bus = parts.bus;
     this.nodeId = parts.registry.nodeId;
     this.#timers = [
-      setInterval(() => void this.#publishPresence(), PRESENCE_INTERVAL_MS),
+      setInterval(() => this.#lobby.broadcast(this.#registry.onlineTotal), ONLINE_BROADCAST_MS),
       setInterval(() => void App.#sweep(parts.sweeper, parts.metrics), SWEEP_INTERVAL_MS),
     ];
   }
@@ -154,7 +150,6 @@ export class App {
       const moderation = config.moderation ? await ModerationService.start(moderationOptions(config), { evidence, bans }) : null;
       if (moderation) cleanups.push(() => moderation.close());
       else log.warn('moderation is turned off: no video is sampled or classified');
-      const presence = new Presence(redis.redis, nodeId, PRESENCE_INTERVAL_MS * 3);
       const lobby = new Lobby(
         { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes }, metrics },
         {
@@ -271,7 +266,6 @@ export class App {
         redis,
         signaling,
         lobby,
-        presence,
         registry,
         nodeState,
         metrics,
@@ -284,21 +278,12 @@ export class App {
         moderation,
         sweeper,
       });
-      await app.#publishPresence();
+      lobby.broadcast(registry.onlineTotal);
       log.info({ url: app.url, node: nodeId, workers: pool.slots.length, redis: redis.embedded ? 'embedded' : 'external' }, 'Veil is up');
       return app;
     } catch (error) {
       for (const cleanup of cleanups.reverse()) await cleanup();
       throw error;
-    }
-  }
-
-  async #publishPresence(): Promise<void> {
-    try {
-      await this.#presence.publish(this.#lobby.size);
-      this.#lobby.broadcast(await this.#presence.total());
-    } catch (error) {
-      log.warn({ err: (error as Error).message }, 'presence update failed');
     }
   }
 
@@ -334,7 +319,6 @@ export class App {
       await this.#registry.close();
       this.#signaling.close();
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-      await this.#presence.withdraw().catch(() => undefined);
       await this.moderation?.close();
       await this.#bus.close();
       await this.#metricsServer?.close();

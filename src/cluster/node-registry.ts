@@ -67,6 +67,7 @@ export class NodeRegistry extends EventEmitter<NodeRegistryEvents> {
   readonly #self: () => Omit<NodeInfo, 'heartbeatAt'>;
   readonly #options: NodeRegistryOptions;
   #known = new Map<string, string>();
+  #onlineTotal = 0;
   /** When the last failed heartbeat was followed by a good one (0: none failed). */
   #recoveredAt = 0;
   #failing = false;
@@ -105,7 +106,9 @@ export class NodeRegistry extends EventEmitter<NodeRegistryEvents> {
         .hset(key, Object.fromEntries(Object.entries(info).map(([field, value]) => [field, String(value)])))
         .pexpire(key, this.#options.goneAfterMs)
         .exec();
-      const alive = new Map((await this.list()).map((node) => [node.id, node.boot]));
+      const nodes = await this.list();
+      this.#onlineTotal = nodes.reduce((sum, node) => sum + node.chatters, 0);
+      const alive = new Map(nodes.map((node) => [node.id, node.boot]));
       if (this.#failing) {
         this.#failing = false;
         this.#recoveredAt = Date.now();
@@ -122,6 +125,11 @@ export class NodeRegistry extends EventEmitter<NodeRegistryEvents> {
       this.#failing = true;
       log.warn({ err: (error as Error).message }, 'heartbeat failed');
     }
+  }
+
+  /** Chatters on every live node, as of the last heartbeat ("N strangers online"). */
+  get onlineTotal(): number {
+    return this.#onlineTotal;
   }
 
   /** Every node with a live entry, this one included. */

@@ -117,7 +117,7 @@ export class Lobby {
     return this.#chatters.values();
   }
 
-  /** Chatters online across all nodes, as of the last presence update (at least this node's). */
+  /** Chatters online across all nodes, as of the last registry heartbeat (at least this node's). */
   get online(): number {
     return Math.max(this.#online, this.size);
   }

@@ -4,6 +4,7 @@ import { Histogram } from 'prom-client';
 import type { NodeState } from '../cluster/node-registry.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import type { Lobby } from '../lobby/lobby.js';
+import type { RtpTotals } from '../media/chatter-media.js';
 import type { NodePipes } from '../media/node-pipes.js';
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { ModerationService } from '../moderation/moderation-service.js';
@@ -44,19 +45,21 @@ export function registerNodeMetrics(metrics: Metrics, parts: NodeParts): void {
     }
   });
   metrics.gauge('veil_rtp', 'RTP counters summed over the streams live now (they fall when streams end)', ['counter'], async (gauge) => {
-    const sums: Record<string, number> = { packets_in: 0, bytes_in: 0, packets_out: 0, bytes_out: 0, packets_lost: 0, nacks: 0, plis: 0 };
+    const labels: Record<keyof RtpTotals, string> = {
+      packetsIn: 'packets_in',
+      bytesIn: 'bytes_in',
+      packetsOut: 'packets_out',
+      bytesOut: 'bytes_out',
+      packetsLost: 'packets_lost',
+      nacks: 'nacks',
+      plis: 'plis',
+    };
+    for (const counter of Object.values(labels)) gauge.set({ counter }, 0);
     for (const chatter of [...parts.lobby.chatters]) {
       const totals = await chatter.media?.rtpTotals().catch(() => undefined);
       if (!totals) continue;
-      sums.packets_in = (sums.packets_in ?? 0) + totals.packetsIn;
-      sums.bytes_in = (sums.bytes_in ?? 0) + totals.bytesIn;
-      sums.packets_out = (sums.packets_out ?? 0) + totals.packetsOut;
-      sums.bytes_out = (sums.bytes_out ?? 0) + totals.bytesOut;
-      sums.packets_lost = (sums.packets_lost ?? 0) + totals.packetsLost;
-      sums.nacks = (sums.nacks ?? 0) + totals.nacks;
-      sums.plis = (sums.plis ?? 0) + totals.plis;
+      for (const [key, counter] of Object.entries(labels) as [keyof RtpTotals, string][]) gauge.inc({ counter }, totals[key]);
     }
-    for (const [counter, value] of Object.entries(sums)) gauge.set({ counter }, value);
   });
   metrics.gauge('veil_mediasoup_worker_cpu_seconds', 'CPU time (user + system) of each mediasoup worker process', ['worker'], async (gauge) => {
     for (const slot of parts.pool.slots) {

@@ -54,6 +54,14 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     }
   });
 
+  it('counts the chatters online on every node ("N strangers online" on the landing page)', async () => {
+    await connect(0);
+    await connect(1);
+    const online = async (): Promise<number> => ((await (await fetch(`${cluster.node(2).url}/api/online`)).json()) as { online: number }).online;
+    // From the registry's heartbeats (every second), broadcast every five seconds.
+    await expect.poll(online, { timeout: 12_000, interval: 250 }).toBe(2);
+  });
+
   it('pairs chatters on two nodes and relays text, typing and Next between them', async () => {
     const a = await connect(0);
     const b = await connect(1);
