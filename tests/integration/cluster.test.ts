@@ -29,6 +29,12 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     expect((await client.request({ type: 'start', mode: 'text', interests: options.interests ?? [], countries: options.countries ?? [] })).ok).toBe(true);
     await client.next('waiting');
   };
+  /** `first` waits, `second` starts and meets it (wherever the matchmaker sends them). */
+  const pair = async (first: TestClient, second: TestClient): Promise<void> => {
+    await start(first);
+    await second.request({ type: 'start', mode: 'text', interests: [], countries: [] });
+    await Promise.all([first.next('paired'), second.next('paired')]);
+  };
 
   beforeAll(async () => {
     // Node three drains within 6 s of a SIGTERM (the last test).
@@ -65,9 +71,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
   it('pairs chatters on two nodes and relays text, typing and Next between them', async () => {
     const a = await connect(0);
     const b = await connect(1);
-    await start(a);
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pair(a, b);
 
     expect(await a.request({ type: 'chat', text: 'hello from node one' })).toMatchObject({ ok: true });
     expect(await b.next('chat')).toEqual({ type: 'chat', text: 'hello from node one' });
@@ -102,9 +106,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
   it('reports a partner on another node within the grace after a chat, once', async () => {
     const a = await connect(0);
     const b = await connect(2);
-    await start(a);
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pair(a, b);
     await b.request({ type: 'stop' });
     await a.next('partner.left');
     const reported = await a.request({ type: 'report', reason: 'harassment' });
@@ -118,9 +120,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     for (const payload of ['not json', '{"kind":"event","from":"x","event":{"type":"partner.left"}}', 'x'.repeat(70_000)]) {
       expect(await cluster.redis.publish('veil:bus:node1', payload)).toBe(1);
     }
-    await start(a);
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pair(a, b);
     await a.request({ type: 'chat', text: 'still here' });
     expect((await b.next('chat')).text).toBe('still here');
   });
@@ -128,9 +128,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
   it('a node killed mid-chat: its partner on another node is told within seconds, its tickets leave, and it rejoins after a restart', async () => {
     const a = await connect(0);
     const b = await connect(1);
-    await start(a);
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pair(a, b);
     const ghost = await connect(1);
     await start(ghost);
 
@@ -161,9 +159,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     const node3 = cluster.node(2);
     const a = await connect(2);
     const b = await connect(0);
-    await start(a);
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pair(a, b);
     const waiting = await connect(2);
     await start(waiting);
 
@@ -197,9 +193,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     await cluster.restart(2);
     const c = await connect(2);
     const d = await connect(0);
-    await start(c);
-    await d.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([c.next('paired'), d.next('paired')]);
+    await pair(c, d);
     const sigterm = Date.now();
     const ended = cluster.stop(2, 'SIGTERM');
     expect(await c.next('closing')).toMatchObject({ reason: 'server_shutdown' });
@@ -215,9 +209,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     await bans.ban(banned, { reason: 'csam_hash_match', days: 90, evidenceId: null });
     const a = await connect(0);
     const b = await connect(0);
-    await start(a);
-    await b.request({ type: 'start', mode: 'text', interests: [], countries: [] });
-    await Promise.all([a.next('paired'), b.next('paired')]);
+    await pair(a, b);
 
     await cluster.killRedis();
     await a.request({ type: 'chat', text: 'redis is gone, we are not' });
