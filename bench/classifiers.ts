@@ -1,7 +1,7 @@
 /**
  * Moderation classifier benchmark and age-preprocessing evaluation, on the real models and the
  * test photos (tests/fixtures/photos). Prints markdown tables for docs/moderation-models.md:
- *  1. warm ms/image (p50/p99) per classifier, on the wasm and the pure-JS cpu backends in one run;
+ *  1. warm ms/image (p50/p99) per classifier, on onnxruntime-node, tfjs wasm and pure-JS tfjs cpu in one run;
  *  2. the age each faceres preprocessing variant gives for each photo's detected face.
  *
  * Run from the project root (the bundle goes under dist/ so its external packages resolve):
@@ -15,9 +15,9 @@ import sharp from 'sharp';
 import { estimateAge, type AgePreprocessing, type PixelScale } from '../src/safety/models/age-estimator.js';
 import { detectFaces } from '../src/safety/models/face-detector.js';
 import { createFaceAgeEstimator } from '../src/safety/models/faces.js';
-import { fileModelArtifacts, packageRoot } from '../src/safety/models/model-files.js';
 import { createNudityClassifier } from '../src/safety/models/nudity.js';
-import { tf, useTfBackend, type TfBackendName } from '../src/safety/models/tf-backend.js';
+import { createRuntime, type InferenceBackend } from '../src/safety/models/runtime.js';
+import { readHumanModel } from '../src/safety/models/source-models.js';
 
 interface Photo {
   name: string;
@@ -28,7 +28,7 @@ interface Photo {
 
 const PHOTO_DIR = join(process.cwd(), 'tests', 'fixtures', 'photos');
 const WARMUP = 3;
-const RUNS: Record<'wasm' | 'cpu', number> = { wasm: 60, cpu: 10 };
+const RUNS: Record<'onnx' | 'wasm' | 'cpu', number> = { onnx: 60, wasm: 60, cpu: 10 };
 
 /** Decodes a photo to packed RGB; `grey` replicates its luma into R, G and B (like camera.png). */
 async function loadPhoto(file: string, name: string, grey = false): Promise<Photo> {
@@ -59,35 +59,32 @@ async function time(photos: Photo[], runs: number, run: (p: Photo) => Promise<un
 }
 
 async function speed(photos: Photo[]): Promise<void> {
-  const nudity = await createNudityClassifier();
-  const faces = await createFaceAgeEstimator();
   console.log('| classifier | backend | p50 ms | p99 ms | images |');
   console.log('|------------|---------|-------:|-------:|-------:|');
-  for (const backend of ['wasm', 'cpu'] as const satisfies readonly TfBackendName[]) {
-    await useTfBackend(backend);
+  for (const backend of ['onnx', 'wasm', 'cpu'] as const satisfies readonly InferenceBackend[]) {
+    const runtime = await createRuntime(backend);
+    const nudity = await createNudityClassifier({ runtime });
+    const faces = await createFaceAgeEstimator({ runtime });
     console.log(`| nudity (MobileNetV2 224) | ${backend} | ${await time(photos, RUNS[backend], (p) => nudity.classify(p.rgb, p.width, p.height))} |`);
     console.log(
       `| faces + age (BlazeFace 256 + faceres 224, 1 face) | ${backend} | ${await time(photos, RUNS[backend], (p) => faces.estimate(p.rgb, p.width, p.height))} |`,
     );
+    nudity.dispose();
+    faces.dispose();
   }
-  await useTfBackend('wasm');
-  nudity.dispose();
-  faces.dispose();
 }
 
 /** Every crop margin x pixel scale x channel order, with both decodings, per photo's face. */
 async function ageVariants(photos: Photo[]): Promise<void> {
-  const dir = join((await packageRoot('@vladmandic/human')).dir, 'models');
-  const detector = await tf.loadGraphModel((await fileModelArtifacts(join(dir, 'blazeface.json'))).handler);
-  const ages = await tf.loadGraphModel((await fileModelArtifacts(join(dir, 'faceres.json'))).handler);
+  const runtime = await createRuntime('auto');
+  const detector = await runtime.load(await readHumanModel('blazeface'));
+  const ages = await runtime.load(await readHumanModel('faceres'));
   console.log(`\n| margin | pixels | order | ${photos.map((p) => `${p.name} mean ±sd / human`).join(' | ')} |`);
   console.log(`|-------:|--------|-------|${photos.map(() => '----:|').join('')}`);
   const boxes = [];
   for (const p of photos) {
-    const image = tf.tensor3d(p.rgb, [p.height, p.width, 3], 'int32');
-    const [face] = await detectFaces(detector, image);
+    const [face] = await detectFaces(detector, p.rgb, p.width, p.height);
     boxes.push(face?.box);
-    image.dispose();
   }
   for (const margin of [0.8, 1.0, 1.2, 1.4, 1.8]) {
     for (const pixelScale of ['byte', 'unit', 'signed'] as const satisfies readonly PixelScale[]) {
@@ -99,11 +96,9 @@ async function ageVariants(photos: Photo[]): Promise<void> {
             cells.push('no face');
             continue;
           }
-          const image = tf.tensor3d(p.rgb, [p.height, p.width, 3], 'int32');
           const prep = (decoding: AgePreprocessing['decoding']): AgePreprocessing => ({ margin, pixelScale, bgr, decoding });
-          const mean = await estimateAge(ages, image, box, prep('expectation'));
-          const human = await estimateAge(ages, image, box, prep('human-argmax'));
-          image.dispose();
+          const mean = await estimateAge(ages, p.rgb, p.width, p.height, box, prep('expectation'));
+          const human = await estimateAge(ages, p.rgb, p.width, p.height, box, prep('human-argmax'));
           cells.push(`${mean.age.toFixed(1)} ±${mean.spread.toFixed(0)} / ${human.age.toFixed(1)}`);
         }
         console.log(`| ${margin.toFixed(1)} | ${pixelScale} | ${bgr ? 'BGR' : 'RGB'} | ${cells.join(' | ')} |`);
@@ -116,7 +111,7 @@ async function ageVariants(photos: Photo[]): Promise<void> {
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`# ${new Date().toISOString()} | ${cpus().length} cores, ${cpu} | Node ${process.version} | load ${loadavg()[0]?.toFixed(2)}`);
-console.log(`backend chosen by 'auto': ${await useTfBackend('auto')}\n`);
+console.log(`runtime chosen by 'auto': ${(await createRuntime('auto')).backend}\n`);
 const photos = [await loadPhoto('astronaut.png', 'astronaut'), await loadPhoto('camera.png', 'camera')];
 await speed(photos);
 await ageVariants([...photos, await loadPhoto('astronaut.png', 'astronaut (greyscale)', true)]);

@@ -4,11 +4,20 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { projectRoot } from '../src/config/paths.js';
 
+/** Converted ONNX model files the default model cache lacks (the onnx runtime is the default). */
+async function missingConvertedModels(): Promise<string[]> {
+  const { convertedFileName, defaultOnnxModelDir } = await import('../src/safety/onnx/convert.js');
+  const { readHumanModel, readNudityModel } = await import('../src/safety/models/source-models.js');
+  const sources = [await readNudityModel(), await readHumanModel('blazeface'), await readHumanModel('faceres')];
+  const dir = process.env.VEIL_ONNX_MODEL_DIR || defaultOnnxModelDir();
+  return sources.map((source) => join(dir, convertedFileName(source))).filter((file) => !existsSync(file));
+}
+
 /**
  * Checks, before any test runs, that what the tests need is installed; a missing piece fails the
  * run with the way to install it rather than letting tests skip or time out.
  */
-export default function checkPrerequisites(): void {
+export default async function checkPrerequisites(): Promise<void> {
   const problems: string[] = [];
   const onPath = (bin: string): boolean => {
     try {
@@ -40,6 +49,9 @@ export default function checkPrerequisites(): void {
   } catch {
     problems.push('the argon2 module does not load (its prebuilt binary crashes here): npm rebuild argon2 (or npm run setup)');
   }
+  const missingModels = await missingConvertedModels();
+  if (missingModels.length > 0)
+    problems.push(`the ONNX moderation models are not converted (${missingModels.join(', ')}): npm run convert-models (or npm run setup)`);
   if (process.getuid?.() !== 0) problems.push('the end-to-end tests create network namespaces and need root: run the tests as root');
   if (problems.length > 0) throw new Error(`test prerequisites missing:\n  - ${problems.join('\n  - ')}`);
 }

@@ -98,6 +98,10 @@ export const configSchema = z
     /** Model folders; empty means the models bundled in node_modules. */
     nudityModelDir: z.string(),
     faceModelDir: z.string(),
+    /** Where the models run: auto = onnxruntime-node, else tfjs-node, else tfjs wasm (the first that loads). */
+    inferenceBackend: z.enum(['auto', 'onnx', 'tensorflow', 'wasm']),
+    /** Converted ONNX models; empty means the model cache that npm run setup fills (~/.cache/veil/onnx-models). */
+    onnxModelDir: z.string(),
     /** First sample of a pairing after this long, then one every min..max (uniformly random). */
     sampleFirstMs: int(0, 60_000),
     sampleMinIntervalMs: int(1000, 3_600_000),

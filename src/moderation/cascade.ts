@@ -137,12 +137,14 @@ export interface LoadCascadeModelsOptions {
   readonly nudityModelDir?: string | undefined;
   /** Folder of BlazeFace and faceres (default: @vladmandic/human's `models/`). */
   readonly faceModelDir?: string | undefined;
-  /** Tensor backend; default `auto` (tfjs-node when installed, else wasm). `cpu` is for benchmarks. */
+  /** Runtime; default `auto` (onnxruntime-node, else tfjs-node, else tfjs wasm). `cpu` is for benchmarks. */
   readonly backend?: ClassifierBackendPreference | undefined;
+  /** Folder of the converted ONNX models (default: the model cache). */
+  readonly onnxModelDir?: string | undefined;
 }
 
 /**
- * Loads the tfjs backend (`options.backend`, default `auto`), both models and the hash list for
+ * Starts the runtime (`options.backend`, default `auto`), loads both models and the hash list for
  * the calling thread (call once per worker thread: tfjs has one engine per thread). A failure is
  * recorded in `loadErrors`, and the rest still loads, so a missing model degrades the cascade
  * instead of disabling the hash check.
@@ -158,24 +160,29 @@ export async function loadCascadeModels(options: LoadCascadeModelsOptions = {}):
     });
   }
   const models = await import('../safety/models/index.js');
-  const backend = await models.useTfBackend(options.backend ?? 'auto').catch((error: unknown) => {
+  const runtime = await models.createRuntime(options.backend ?? 'auto', { onnxModelDir: options.onnxModelDir }).catch((error: unknown) => {
     loadErrors.backend = message(error);
     return null;
   });
   const nudity =
-    backend === null
+    runtime === null
       ? null
-      : await models.createNudityClassifier({ ...(options.nudityModelDir !== undefined && { modelDir: options.nudityModelDir }) }).catch((error: unknown) => {
-          loadErrors.nudity = message(error);
-          return null;
-        });
+      : await models
+          .createNudityClassifier({ runtime, ...(options.nudityModelDir !== undefined && { modelDir: options.nudityModelDir }) })
+          .catch((error: unknown) => {
+            loadErrors.nudity = message(error);
+            return null;
+          });
   const faces =
-    backend === null
+    runtime === null
       ? null
-      : await models.createFaceAgeEstimator({ ...(options.faceModelDir !== undefined && { modelDir: options.faceModelDir }) }).catch((error: unknown) => {
-          loadErrors.faces = message(error);
-          return null;
-        });
+      : await models
+          .createFaceAgeEstimator({ runtime, ...(options.faceModelDir !== undefined && { modelDir: options.faceModelDir }) })
+          .catch((error: unknown) => {
+            loadErrors.faces = message(error);
+            return null;
+          });
+  const backend = runtime?.backend ?? null;
   return {
     hashList,
     nudity,

@@ -3,15 +3,17 @@
  * crosses `worker_threads` by structured clone and prints as JSON.
  */
 
+import type { InferenceBackend, InferenceBackendPreference } from '../safety/models/runtime.js';
+
 /** The cascade's stages, cheapest first. */
 export const STAGES = ['pdq', 'hashList', 'nudity', 'faces'] as const;
 export type StageName = (typeof STAGES)[number];
 
-/** Tensor backend the models ran on (same names as `useTfBackend()`). */
-export type ClassifierBackend = 'tensorflow' | 'wasm' | 'cpu';
+/** Runtime the models ran on (src/safety/models/runtime.ts): onnx, tensorflow, wasm or cpu. */
+export type ClassifierBackend = InferenceBackend;
 
-/** Which backend to load: `auto` (the default) is tfjs-node when installed, else wasm. */
-export type ClassifierBackendPreference = 'auto' | ClassifierBackend;
+/** Which runtime to start: `auto` (the default) is onnx, else tensorflow, else wasm, the first that loads. */
+export type ClassifierBackendPreference = InferenceBackendPreference;
 
 /** nsfwjs class scores of one frame; they sum to 1. */
 export interface NudityResult {
@@ -76,6 +78,8 @@ export interface WorkerOptions {
   readonly nudityModelDir?: string | undefined;
   readonly faceModelDir?: string | undefined;
   readonly backend?: ClassifierBackendPreference | undefined;
+  /** Folder of the converted ONNX models (default: the model cache). */
+  readonly onnxModelDir?: string | undefined;
 }
 
 /** Parent → worker. */

@@ -58,8 +58,10 @@ export interface ClassifierPoolOptions {
   /** Model folders (defaults: the files inside node_modules); for evaluation and tests. */
   readonly nudityModelDir?: string;
   readonly faceModelDir?: string;
-  /** Tensor backend of every worker. Default `auto` (tfjs-node when installed, else wasm); `cpu` for benchmarks. */
+  /** Inference runtime of every worker. Default `auto` (onnxruntime-node, else tfjs-node, else tfjs wasm); `cpu` for benchmarks. */
   readonly backend?: ClassifierBackendPreference;
+  /** Folder of the converted ONNX models (default: the model cache). */
+  readonly onnxModelDir?: string;
   /** Worker entry. Default `<projectRoot>/dist/workers/classifier-worker.js` (built by `npm run build:server`). */
   readonly workerFile?: string;
 }
@@ -192,6 +194,7 @@ export class ClassifierPool extends EventEmitter<ClassifierPoolEvents> {
       nudityModelDir: options.nudityModelDir,
       faceModelDir: options.faceModelDir,
       backend: options.backend,
+      onnxModelDir: options.onnxModelDir,
     };
     const starting = Array.from({ length: size }, (_, index) => startWorker(file, data, index));
     const settled = await Promise.allSettled(starting.map((s) => s.ready));

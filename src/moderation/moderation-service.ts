@@ -1,5 +1,6 @@
 import type { BanStore } from '../bans/ban-store.js';
 import type { Config } from '../config/schema.js';
+import { ConfigError, envName } from '../config/load.js';
 import { logger } from '../logging/logger.js';
 import { DecoderPool, resolveFfmpeg, type ResolvedFfmpeg } from '../media/frame-tap/index.js';
 import { ClassifierPool, type ClassifierPoolHealth, type ClassifierPoolOptions } from './classifier-pool.js';
@@ -47,6 +48,8 @@ export function moderationOptions(config: Config): ModerationServiceOptions {
       ...(config.pdqHashListFile ? { hashListPath: config.pdqHashListFile } : {}),
       ...(config.nudityModelDir ? { nudityModelDir: config.nudityModelDir } : {}),
       ...(config.faceModelDir ? { faceModelDir: config.faceModelDir } : {}),
+      ...(config.onnxModelDir ? { onnxModelDir: config.onnxModelDir } : {}),
+      backend: config.inferenceBackend,
     },
     schedule: {
       firstSampleMs: config.sampleFirstMs,
@@ -100,6 +103,13 @@ export class ModerationService {
       classifiers = await ClassifierPool.create(options.classifiers);
     } catch (error) {
       problems.push(`classifiers: ${(error as Error).message}`);
+    }
+    const forced = options.classifiers.backend ?? 'auto';
+    const backendError = classifiers?.health().modelErrors.backend;
+    if (forced !== 'auto' && backendError !== undefined) {
+      await classifiers?.close();
+      decoders?.close();
+      throw new ConfigError(`inferenceBackend (${envName('inferenceBackend')}) is "${forced}", which cannot start here: ${backendError}`);
     }
     const moderator = new Moderator({ decoders, classifiers, ...stores, policy: options.policy, schedule: options.schedule, banDays: options.banDays });
     const service = new ModerationService({ moderator, decoders, classifiers, ffmpeg, problems });

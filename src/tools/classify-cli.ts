@@ -58,10 +58,18 @@ export async function runClassifyCli(args: readonly string[], output: CliOutput,
     hashListPath: parsed.hashListPath ?? (config.pdqHashListFile || undefined),
     nudityModelDir: config.nudityModelDir || undefined,
     faceModelDir: config.faceModelDir || undefined,
+    backend: config.inferenceBackend,
+    onnxModelDir: config.onnxModelDir || undefined,
   });
   try {
     if (models.loadErrors.hashList !== undefined) {
       output.err(`classify-cli: could not load the hash list: ${models.loadErrors.hashList}`);
+      return 2;
+    }
+    if (config.inferenceBackend !== 'auto' && models.loadErrors.backend !== undefined) {
+      output.err(
+        `classify-cli: inferenceBackend (VEIL_INFERENCE_BACKEND) is "${config.inferenceBackend}", which cannot start here: ${models.loadErrors.backend}`,
+      );
       return 2;
     }
     for (const [model, why] of Object.entries(models.loadErrors)) output.err(`classify-cli: ${model} not loaded (its stage is skipped): ${why}`);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClassifierPool, ClassifierPoolError, PoolBusyError } from '../../src/moderation/classifier-pool.js';
 import type { Classification } from '../../src/moderation/classification.js';
 import { setLogLevel } from '../../src/logging/logger.js';
+import { defaultOnnxModelDir } from '../../src/safety/onnx/convert.js';
 import { pdqHash } from '../../src/safety/pdq/pdq.js';
 import { runClassifyCli } from '../../src/tools/classify-cli.js';
 
@@ -62,7 +63,7 @@ afterAll(async () => {
 describe('ClassifierPool (worker threads, real models)', () => {
   it('classifies both photos: PDQ, nudity scores, one face each with an age; reports health', async () => {
     const p = await pool({ size: 2 });
-    expect(p.health()).toMatchObject({ workers: 2, alive: 2, busy: 0, queued: 0, backend: 'wasm', modelErrors: {} });
+    expect(p.health()).toMatchObject({ workers: 2, alive: 2, busy: 0, queued: 0, backend: 'onnx', modelErrors: {} });
     const source = photo('astronaut');
     const pending = p.classify(source.rgb, source.width, source.height);
     expect(source.rgb.byteLength).toBe(0); // transferred to the worker, not copied
@@ -71,7 +72,7 @@ describe('ClassifierPool (worker threads, real models)', () => {
       expect(result.pdq?.quality).toBe(100);
       expect(result.hashMatch).toBeNull();
       expect(result.errors).toEqual({});
-      expect(result.backend).toBe('wasm');
+      expect(result.backend).toBe('onnx');
       expect(result.modelVersions.nudity).toMatch(/^nsfwjs@/);
       expect(result.modelVersions.faces).toMatch(/blazeface#[0-9a-f]{12}\+faceres#/);
       const scores = result.nudity;
@@ -161,6 +162,33 @@ describe('ClassifierPool (worker threads, real models)', () => {
     expect(result.faces).toHaveLength(1);
   });
 
+  it('reports a missing or corrupted converted model as degraded, names the file, and still classifies', async () => {
+    const models = join(tmp, 'onnx-models');
+    await mkdir(models, { recursive: true });
+    for (const file of await readdir(defaultOnnxModelDir())) {
+      if (file.startsWith('nudity-')) await writeFile(join(models, file), 'not an onnx model');
+      if (file.startsWith('blazeface-')) await copyFile(join(defaultOnnxModelDir(), file), join(models, file));
+    }
+    const p = await pool({ size: 1, onnxModelDir: models });
+    const health = p.health();
+    expect(health.backend).toBe('onnx');
+    expect(health.modelErrors.nudity).toMatch(/converted model does not load: .*onnx-models\/nudity-.*\.onnx \(delete it and run npm run convert-models\)/);
+    expect(health.modelErrors.faces).toMatch(/converted model missing: .*onnx-models\/faceres-.*\.onnx \(npm run convert-models/);
+    const result = await classify(p, 'camera');
+    expect(result.pdq?.quality).toBe(100);
+    expect(result.nudity).toBeNull();
+    expect(result.faces).toBeNull();
+  });
+
+  it('runs the cascade on tfjs wasm when told to, with the same decision inputs', async () => {
+    const [onnx, wasm] = await Promise.all([pool({ size: 1 }), pool({ size: 1, backend: 'wasm' })]);
+    expect(wasm.health().backend).toBe('wasm');
+    const [a, b] = await Promise.all([classify(onnx, 'astronaut'), classify(wasm, 'astronaut')]);
+    expect(b.backend).toBe('wasm');
+    expect(b.nudity?.Neutral).toBeCloseTo(a.nudity?.Neutral ?? -1, 3);
+    expect(b.faces?.[0]?.age).toBeCloseTo(a.faces?.[0]?.age ?? -1, 1);
+  });
+
   it('fails with a clear message when the worker file is missing, and rejects bad frames', async () => {
     await expect(ClassifierPool.create({ workerFile: join(tmp, 'missing-worker.js') })).rejects.toThrow(
       /worker file missing: .*missing-worker\.js \(run npm run build\)/,
@@ -200,7 +228,7 @@ describe('classify CLI (the same cascade, in-process)', () => {
     const [listed, other] = out.map((line) => JSON.parse(line) as Classification & { file: string; decision: { action: string; reason?: string } });
     expect(listed).toMatchObject({ file: astronaut, hashMatch: { distance: 0, entryLine: 1 }, nudity: null, faces: null });
     expect(listed?.decision).toMatchObject({ action: 'end_and_ban', reason: 'csam_hash_match' });
-    expect(other).toMatchObject({ file: camera, hashMatch: null, backend: 'wasm', errors: {} });
+    expect(other).toMatchObject({ file: camera, hashMatch: null, backend: 'onnx', errors: {} });
     expect(other?.faces).toHaveLength(1);
     expect(other?.decision).toEqual({ action: 'none' }); // measured age 28.5 >= challenge age 25
   });

@@ -1,5 +1,6 @@
 import type { FaceBox } from './face-detector.js';
-import { tf } from './tf-backend.js';
+import { cropAndResize } from './pixels.js';
+import type { ModelRunner } from './runtime.js';
 
 /** How pixel values are scaled before the age model: 0-1, 0-255 or -1..1. */
 export type PixelScale = 'unit' | 'byte' | 'signed';
@@ -76,26 +77,21 @@ export interface AgeEstimate {
   spread: number;
 }
 
-/** Estimates the apparent age of one face in an RGB image tensor ([h, w, 3], 0-255). */
+/** Estimates the apparent age of one face in a packed RGB frame. */
 export async function estimateAge(
-  model: tf.GraphModel,
-  image: tf.Tensor3D,
+  model: ModelRunner,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
   box: FaceBox,
   prep: AgePreprocessing = DEFAULT_AGE_PREPROCESSING,
 ): Promise<AgeEstimate> {
-  const [height, width] = image.shape;
-  const ageHead = tf.tidy(() => {
-    const batch = tf.cast(image, 'float32').expandDims<tf.Tensor4D>(0);
-    let crop: tf.Tensor = tf.image.cropAndResize(batch, [cropBox(box, prep.margin, width, height)], [0], [INPUT, INPUT]);
-    if (prep.bgr) crop = tf.reverse(crop, -1);
-    if (prep.pixelScale === 'unit') crop = tf.div(crop, 255);
-    else if (prep.pixelScale === 'signed') crop = tf.sub(tf.div(crop, 127.5), 1);
-    const outputs = model.execute(crop) as tf.Tensor[];
-    const head = outputs.find((t) => t.shape[1] === 100);
-    if (!head) throw new Error('estimateAge() | faceres has no 100-bin age output');
-    return head;
-  });
-  const bins = await ageHead.data();
-  ageHead.dispose();
-  return { age: decodeAge(bins, prep.decoding), spread: ageSpread(bins) };
+  const crop = cropAndResize(rgb, width, height, cropBox(box, prep.margin, width, height), INPUT, prep.bgr);
+  if (prep.pixelScale !== 'byte') {
+    const [scale, offset] = prep.pixelScale === 'unit' ? [1 / 255, 0] : [1 / 127.5, -1];
+    for (let i = 0; i < crop.data.length; i++) crop.data[i] = (crop.data[i] ?? 0) * scale + offset;
+  }
+  const head = Object.values(await model.run(crop)).find((t) => t.dims[1] === 100);
+  if (!head) throw new Error('estimateAge() | faceres has no 100-bin age output');
+  return { age: decodeAge(head.data, prep.decoding), spread: ageSpread(head.data) };
 }

@@ -1,4 +1,5 @@
-import { tf } from './tf-backend.js';
+import { nonMaxSuppression, resizeBilinear } from './pixels.js';
+import type { ModelRunner, OutputTensor } from './runtime.js';
 
 /** A face box in source-image pixels. */
 export interface FaceBox {
@@ -47,29 +48,38 @@ function anchorCentres(): Float32Array {
 
 const ANCHORS = anchorCentres();
 
+/** The four BlazeFace outputs, told apart by size: scores 384 and 512, boxes 384 × 16 and 512 × 16. */
+function blazeFaceOutputs(outputs: Readonly<Record<string, OutputTensor>>): { scores: Float32Array; boxes: Float32Array } {
+  const bySize = Object.values(outputs).sort((a, b) => a.data.length - b.data.length);
+  const [s384, s512, b384, b512] = bySize.map((t) => t.data);
+  if (bySize.length !== 4 || !s384 || !s512 || !b384 || !b512 || s384.length !== 384 || b512.length !== 512 * 16) {
+    throw new Error(`detectFaces() | BlazeFace outputs have unexpected sizes [${bySize.map((t) => t.data.length).join(',')}]`);
+  }
+  // The 16×16 grid's 512 anchors come first, then the 8×8 grid's 384.
+  const scores = new Float32Array(896);
+  scores.set(s512, 0);
+  scores.set(s384, 512);
+  for (let i = 0; i < scores.length; i++) scores[i] = 1 / (1 + Math.exp(-(scores[i] ?? 0)));
+  const boxes = new Float32Array(896 * 16);
+  boxes.set(b512, 0);
+  boxes.set(b384, 512 * 16);
+  return { scores, boxes };
+}
+
 /**
- * Runs BlazeFace on an RGB image tensor ([h, w, 3], 0-255). The image is padded to a square at the
- * bottom/right (so the aspect ratio is kept), resized to 256 and scaled to [-1, 1].
+ * Runs BlazeFace on a packed RGB frame. The frame is padded to a square at the bottom/right (so the
+ * aspect ratio is kept), resized to 256 and scaled to [-1, 1].
  */
-export async function detectFaces(model: tf.GraphModel, image: tf.Tensor3D, options: FaceDetectorOptions = {}): Promise<DetectedFace[]> {
-  const [height, width] = image.shape;
+export async function detectFaces(
+  model: ModelRunner,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  options: FaceDetectorOptions = {},
+): Promise<DetectedFace[]> {
   const side = Math.max(width, height);
-  const outputs = tf.tidy(() => {
-    const padded = tf.pad(tf.cast(image, 'float32'), [
-      [0, side - height],
-      [0, side - width],
-      [0, 0],
-    ]);
-    const input = tf.sub(tf.div(tf.image.resizeBilinear(padded, [INPUT, INPUT]), 127.5), 1).expandDims(0);
-    const raw = model.execute(input) as tf.Tensor[];
-    // Outputs by size: scores [1,384,1], scores [1,512,1], boxes [1,384,16], boxes [1,512,16].
-    const [s384, s512, b384, b512] = [...raw].sort((a, b) => a.size - b.size) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    const scores = tf.sigmoid(tf.concat([s512, s384], 1).reshape([-1]));
-    const boxes = tf.concat([b512, b384], 1).reshape([-1, 16]);
-    return { scores, boxes };
-  });
-  const [scores, boxes] = await Promise.all([outputs.scores.data(), outputs.boxes.data()]);
-  tf.dispose([outputs.scores, outputs.boxes]);
+  const input = resizeBilinear(rgb, width, height, { width: INPUT, height: INPUT, alignCorners: false, padToSquare: true, scale: 1 / 127.5, offset: -1 });
+  const { scores, boxes } = blazeFaceOutputs(await model.run(input));
 
   const minScore = options.minScore ?? 0.5;
   const candidates: number[] = [];
@@ -83,21 +93,16 @@ export async function detectFaces(model: tf.GraphModel, image: tf.Tensor3D, opti
     candidates.push(i);
     corners.push(cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2);
   }
-  if (candidates.length === 0) return [];
-  const keep = tf.tidy(() =>
-    tf.image.nonMaxSuppression(
-      tf.tensor2d(corners, [candidates.length, 4]),
-      tf.tensor1d(candidates.map((i) => scores[i] ?? 0)),
-      options.maxFaces ?? 4,
-      options.iouThreshold ?? 0.3,
-      minScore,
-    ),
+  const kept = nonMaxSuppression(
+    corners,
+    candidates.map((i) => scores[i] ?? 0),
+    options.maxFaces ?? 4,
+    options.iouThreshold ?? 0.3,
+    minScore,
   );
-  const kept = await keep.data();
-  keep.dispose();
 
   const scale = side / INPUT;
-  return Array.from(kept, (k): DetectedFace => {
+  return kept.map((k): DetectedFace => {
     const i = candidates[k] ?? 0;
     const [y1 = 0, x1 = 0, y2 = 0, x2 = 0] = corners.slice(k * 4, k * 4 + 4);
     const landmarks: Array<[number, number]> = [];

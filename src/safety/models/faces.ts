@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { DEFAULT_AGE_PREPROCESSING, estimateAge, type AgePreprocessing } from './age-estimator.js';
 import { detectFaces, type FaceBox, type FaceDetectorOptions } from './face-detector.js';
-import { ModelLoadError } from './errors.js';
-import { rgbTensor } from './image.js';
-import { fileModelArtifacts, packageRoot } from './model-files.js';
-import { tf } from './tf-backend.js';
+import { assertRgbFrame } from './image.js';
+import { createRuntime, type Runtime } from './runtime.js';
+import { readHumanModel } from './source-models.js';
 
 /** One face in a frame with its apparent age in years (an estimate, not a fact: see docs). */
 export interface FaceAge {
@@ -29,6 +27,8 @@ export interface FaceAgeEstimator {
 }
 
 export interface FaceAgeEstimatorOptions {
+  /** Where the models run (default: `createRuntime('auto')`). */
+  runtime?: Runtime;
   /** Folder with blazeface.json/.bin and faceres.json/.bin. Default: @vladmandic/human's `models/`. */
   modelDir?: string;
   detector?: FaceDetectorOptions;
@@ -36,48 +36,36 @@ export interface FaceAgeEstimatorOptions {
   preprocessing?: Partial<AgePreprocessing>;
 }
 
-async function loadGraph(file: string): Promise<{ model: tf.GraphModel; sha256: string }> {
-  const { handler, sha256 } = await fileModelArtifacts(file);
-  try {
-    return { model: await tf.loadGraphModel(handler), sha256 };
-  } catch (error) {
-    throw new ModelLoadError('MODEL_LOAD_FAILED', `loadGraph() | failed [file:${file}]`, file, { cause: error });
-  }
-}
-
 /**
- * Loads BlazeFace (detector) and faceres (age head) from @vladmandic/human's model files with a
- * local-file IOHandler (Human's own node-wasm build would fetch them over http), on the current
- * tfjs backend. Pre- and post-processing are ours and documented in docs/moderation-models.md.
+ * Loads BlazeFace (detector) and faceres (age head) from @vladmandic/human's model files, on the
+ * given runtime. Human's own runtime is not used (its node-wasm build would fetch the files over
+ * http); pre- and post-processing are ours and documented in docs/moderation-models.md.
  */
 export async function createFaceAgeEstimator(options: FaceAgeEstimatorOptions = {}): Promise<FaceAgeEstimator> {
-  const pkg = await packageRoot('@vladmandic/human');
-  const dir = options.modelDir ?? join(pkg.dir, 'models');
-  const detector = await loadGraph(join(dir, 'blazeface.json'));
-  const ages = await loadGraph(join(dir, 'faceres.json')).catch((error: unknown) => {
-    detector.model.dispose();
+  const runtime = options.runtime ?? (await createRuntime('auto'));
+  const detectorSource = await readHumanModel('blazeface', options.modelDir);
+  const agesSource = await readHumanModel('faceres', options.modelDir);
+  const detector = await runtime.load(detectorSource);
+  const ages = await runtime.load(agesSource).catch((error: unknown) => {
+    detector.dispose();
     throw error;
   });
   const prep: AgePreprocessing = { ...DEFAULT_AGE_PREPROCESSING, ...options.preprocessing };
   return {
-    modelVersion: `@vladmandic/human@${pkg.version}/blazeface#${detector.sha256}+faceres#${ages.sha256}`,
+    modelVersion: `${detectorSource.pkg}/blazeface#${detectorSource.sha256}+faceres#${agesSource.sha256}`,
     async estimate(rgb, width, height) {
-      const image = rgbTensor(rgb, width, height);
-      try {
-        const faces = await detectFaces(detector.model, image, options.detector);
-        const out: FaceAge[] = [];
-        for (const face of faces) {
-          const { age, spread } = await estimateAge(ages.model, image, face.box, prep);
-          out.push({ box: face.box, score: face.score, age, ageSpread: spread });
-        }
-        return out;
-      } finally {
-        image.dispose();
+      assertRgbFrame(rgb, width, height);
+      const faces = await detectFaces(detector, rgb, width, height, options.detector);
+      const out: FaceAge[] = [];
+      for (const face of faces) {
+        const { age, spread } = await estimateAge(ages, rgb, width, height, face.box, prep);
+        out.push({ box: face.box, score: face.score, age, ageSpread: spread });
       }
+      return out;
     },
     dispose() {
-      detector.model.dispose();
-      ages.model.dispose();
+      detector.dispose();
+      ages.dispose();
     },
   };
 }

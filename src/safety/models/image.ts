@@ -1,5 +1,3 @@
-import { tf } from './tf-backend.js';
-
 /** Throws a TypeError unless `rgb` is a packed 8-bit RGB frame of `width` x `height`. */
 export function assertRgbFrame(rgb: Uint8Array, width: number, height: number): void {
   if (!(rgb instanceof Uint8Array)) throw new TypeError('rgb must be a Uint8Array');
@@ -9,10 +7,4 @@ export function assertRgbFrame(rgb: Uint8Array, width: number, height: number): 
   if (rgb.length !== width * height * 3) {
     throw new TypeError(`rgb has ${rgb.length} bytes, expected ${width * height * 3} (${width}x${height}x3)`);
   }
-}
-
-/** Wraps a packed RGB frame as an int32 [height, width, 3] tensor (caller disposes). */
-export function rgbTensor(rgb: Uint8Array, width: number, height: number): tf.Tensor3D {
-  assertRgbFrame(rgb, width, height);
-  return tf.tensor3d(rgb, [height, width, 3], 'int32');
 }

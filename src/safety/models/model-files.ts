@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 
 /** Model files read from disk, with a fingerprint for `modelVersion`. */
 export interface LoadedArtifacts {
-  handler: tf.io.IOHandler;
+  artifacts: tf.io.ModelArtifacts;
   /** First 12 hex digits of SHA-256 over the model topology file and weight files, in order. */
   sha256: string;
 }
@@ -45,7 +45,7 @@ function toArrayBuffer(parts: readonly Buffer[]): ArrayBuffer {
 }
 
 /**
- * An IOHandler for a tfjs model stored as `model.json` + binary weight shards on local disk: the
+ * A tfjs model stored as `model.json` + binary weight shards on local disk, read into memory: the
  * offline replacement for tfjs-node's `file://` handler and for http loading.
  */
 export async function fileModelArtifacts(modelJsonPath: string): Promise<LoadedArtifacts> {
@@ -68,5 +68,5 @@ export async function fileModelArtifacts(modelJsonPath: string): Promise<LoadedA
   const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, (manifest) =>
     Promise.resolve([manifest.flatMap((group) => group.weights), toArrayBuffer(shards)] as const),
   );
-  return { handler: tf.io.fromMemory(artifacts), sha256: hash.digest('hex').slice(0, 12) };
+  return { artifacts, sha256: hash.digest('hex').slice(0, 12) };
 }

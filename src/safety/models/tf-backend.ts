@@ -4,9 +4,6 @@ import { ModelLoadError } from './errors.js';
 /** The tensor backends the moderation models can run on, fastest first. */
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
 
-/** `auto` takes tfjs-node (`tensorflow`) when it is installed, else WebAssembly. */
-export type TfBackendPreference = 'auto' | TfBackendName;
-
 /** The tfjs namespace every model module shares (one engine per process or worker thread). */
 export type Tf = typeof tf;
 
@@ -36,12 +33,11 @@ function registerNative(): Promise<boolean> {
 }
 
 /**
- * Makes a tensor backend current and returns its name. `auto` picks tfjs-node when installed, else
- * wasm; `cpu` is the pure-JS fallback (about 15x slower). Switching later is allowed: tfjs moves a
- * model's weights to the new backend on first use.
+ * Makes a TF.js backend current: `tensorflow` (tfjs-node, when installed), `wasm`, or `cpu` (pure JS,
+ * about 15x slower than wasm). Switching later is allowed: tfjs moves a model's weights to the new
+ * backend on first use.
  */
-export async function useTfBackend(preference: TfBackendPreference = 'auto'): Promise<TfBackendName> {
-  const wanted: TfBackendName = preference === 'auto' ? ((await registerNative()) ? 'tensorflow' : 'wasm') : preference;
+export async function useTfBackend(wanted: TfBackendName): Promise<TfBackendName> {
   if (wanted === 'tensorflow' && !(await registerNative())) {
     throw new ModelLoadError('BACKEND_UNAVAILABLE', `useTfBackend() | ${NATIVE_PACKAGE} is not installed`);
   }
