@@ -186,7 +186,13 @@ export class App {
       });
       const http = createHttpApp({
         online: () => lobby.online,
-        liveness: () => ({ status: liveness({ workersAlive: pool.aliveCount }), node: nodeId, workersAlive: pool.aliveCount, workers: pool.slots.length }),
+        liveness: () => ({
+          status: liveness({ workersAlive: pool.aliveCount }),
+          node: nodeId,
+          workersAlive: pool.aliveCount,
+          workers: pool.slots.length,
+          inferenceBackend: moderation?.health().classifiers?.backend ?? null,
+        }),
         readiness: async () => {
           const redisOk = (await redis.redis.ping().catch(() => 'down')) === 'PONG';
           const moderationHealth = moderation?.health() ?? null;

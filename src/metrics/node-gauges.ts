@@ -73,6 +73,10 @@ export function registerNodeMetrics(metrics: Metrics, parts: NodeParts): void {
       if (usage) gauge.set({ worker: String(slot.index) }, usage.ru_maxrss * 1024);
     }
   });
+  metrics.gauge('veil_classifier_backend_info', 'Always 1, labelled with the inference runtime the classifier workers run on', ['backend'], (gauge) => {
+    const backend = parts.moderation?.health().classifiers?.backend;
+    if (backend) gauge.set({ backend }, 1);
+  });
   metrics.gauge('veil_classifier_queue_depth', 'Frames waiting for a classifier worker', [], (gauge) => {
     gauge.set(parts.moderation?.health().classifiers?.queued ?? 0);
   });
