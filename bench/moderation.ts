@@ -5,7 +5,8 @@
  *     (1,000,000 random entries), nudity, faces (detection + age), sample → decision;
  *  2. CPU ms per sample (process.cpuUsage() of this process, i.e. main + classifier threads, and
  *     /proc/<pid>/stat of the ffmpeg decoder), samples/s per core, streams per core;
- *  3. the same for the wasm and the pure-JS cpu tfjs backends, in one run;
+ *  3. the same for every inference runtime installed, in one run: onnxruntime-node (the default),
+ *     tfjs wasm, and tfjs-node where its installer could fetch libtensorflow; with the ratio;
  *  4. the hash-match path (the photo's own PDQ hash on the list).
  *
  * Run from the project root, after `npm run build` (the classifier pool runs the built worker,
@@ -49,7 +50,7 @@ const SOURCE = { width: 640, height: 480, fps: 30, gop: 15 } as const;
 const TAP_WIDTH = 320;
 const HASH_LIST_SIZE = 1_000_000;
 const WARMUP = 3;
-const RUNS: Record<'wasm' | 'cpu', number> = { wasm: 60, cpu: 10 };
+const RUNS = 60;
 const MATCH_RUNS = 20;
 const IDLE_MS = 5000;
 const SAMPLE_TIMEOUT_MS = 3000;
@@ -259,6 +260,13 @@ async function photoHash(file: string): Promise<{ hash: string; quality: number 
 // ---------------------------------------------------------------------------------------------
 // Output
 
+function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
@@ -379,26 +387,28 @@ async function main(): Promise<void> {
     await tap.sample({ timeoutMs: SAMPLE_TIMEOUT_MS }); // the stream is up and a decoder has started
 
     const idle = await idleCpu(processes);
-    const wasm = await runPhase('wasm', tap, processes, { hashListPath: listPath, backend: 'wasm' }, RUNS.wasm);
-    const cpu = await runPhase('cpu (pure JS)', tap, processes, { hashListPath: listPath, backend: 'cpu' }, RUNS.cpu);
+    const backends: ClassifierBackend[] = ['onnx', 'wasm', ...(tfjsNodeInstalled() ? (['tensorflow'] as const) : [])];
+    const measured: Phase[] = [];
+    for (const backend of backends) measured.push(await runPhase(backend, tap, processes, { hashListPath: listPath, backend }, RUNS));
+    const [onnx, wasm] = measured;
 
     // The match path: the original photo's own PDQ hash appended to the same list.
     const own = await photoHash(PHOTO);
-    const frameHash = wasm.samples[0]?.classification.pdq;
+    const frameHash = onnx?.samples[0]?.classification.pdq;
     const distance = frameHash ? hamming(parseHash(own.hash), parseHash(frameHash.hash)) : NaN;
     const matchListPath = join(dir, 'hashes-with-photo.txt');
     copyFileSync(listPath, matchListPath);
     appendFileSync(matchListPath, `${own.hash}\n`);
-    const matched = await runPhase('wasm, hash match', tap, processes, { hashListPath: matchListPath, backend: 'wasm' }, MATCH_RUNS);
+    const matched = await runPhase('onnx, hash match', tap, processes, { hashListPath: matchListPath, backend: 'onnx' }, MATCH_RUNS);
 
-    const phases = [wasm, cpu, matched];
+    const phases = [...measured, matched];
     const cpuModel = cpus()[0]?.model ?? 'unknown';
     const ffmpegVersion = execFileSync(ffmpeg.path, ['-version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
     const threads = readdirSync('/proc/self/task').length;
 
     console.log(`Machine: ${cpus().length} cores (${cpuModel}), Node ${process.version}, ${ffmpegVersion.replace(/ Copyright.*/, '')} (${ffmpeg.source}),`);
     console.log(
-      `mediasoup worker 1, classifier pool 1 worker, 1 ffmpeg decoder; tfjs-node ${tfjsNodeInstalled() ? 'installed (not measured)' : 'not installed (no `tensorflow` backend to compare)'}.`,
+      `mediasoup worker 1, classifier pool 1 worker, 1 ffmpeg decoder; tfjs-node ${tfjsNodeInstalled() ? 'installed (measured as `tensorflow`)' : 'not installed (no `tensorflow` runtime to compare)'}.`,
     );
     console.log(
       `Load average (1/5/15 min) at start ${loadAtStart}, at end ${loadavg()
@@ -419,6 +429,14 @@ async function main(): Promise<void> {
     console.log('CPU per sample (over the timed samples; node = this process, all threads; excludes the ffmpeg sender and the mediasoup worker):');
     console.log('');
     cpuRows(phases);
+    if (onnx && wasm) {
+      const total = (p: Phase): number => p.cpu.node + p.cpu.decoder;
+      const models = (p: Phase): number => median(p.samples.map((x) => (x.stages.nudity ?? 0) + (x.stages.faces ?? 0)));
+      console.log('');
+      console.log(
+        `onnx against wasm, same run: moderation CPU per sample ${(total(wasm) / total(onnx)).toFixed(1)}× less; model stages (nudity + faces, p50 wall on the worker) ${(models(wasm) / models(onnx)).toFixed(1)}× less.`,
+      );
+    }
     console.log('');
     console.log('Outside the moderation cost (per second of wall time, same intervals):');
     console.log('');

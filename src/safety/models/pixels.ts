@@ -23,36 +23,64 @@ export interface ResizeOptions {
   readonly offset?: number;
 }
 
+/** Source positions and weights of one axis: `lo`/`hi` indices (−1: outside, reads 0) and the fraction. */
+interface Taps {
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly frac: Float64Array;
+}
+
+function resizeTaps(outSize: number, inSize: number, valid: number, alignCorners: boolean): Taps {
+  const ratio = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+  const taps = { lo: new Int32Array(outSize), hi: new Int32Array(outSize), frac: new Float64Array(outSize) };
+  for (let i = 0; i < outSize; i++) {
+    const f = ratio * i;
+    const lo = Math.max(0, Math.floor(f));
+    const hi = Math.min(inSize - 1, Math.ceil(f));
+    taps.lo[i] = lo < valid ? lo : -1;
+    taps.hi[i] = hi < valid ? hi : -1;
+    taps.frac[i] = f - Math.floor(f);
+  }
+  return taps;
+}
+
 /**
  * Bilinear resize of a packed RGB frame (`tf.image.resizeBilinear`, halfPixelCenters false), to
  * float32 NHWC. With `padToSquare` the frame first sits in the top-left corner of a black square.
  */
 export function resizeBilinear(rgb: Uint8Array, width: number, height: number, options: ResizeOptions): ImageTensor {
   const side = Math.max(width, height);
-  const inW = options.padToSquare === true ? side : width;
-  const inH = options.padToSquare === true ? side : height;
+  const square = options.padToSquare === true;
   const { width: outW, height: outH } = options;
   const scale = options.scale ?? 1;
   const offset = options.offset ?? 0;
-  const ratio = (inSize: number, outSize: number): number => (options.alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize);
-  const yRatio = ratio(inH, outH);
-  const xRatio = ratio(inW, outW);
-  const at = (y: number, x: number, c: number): number => (y < height && x < width ? (rgb[(y * width + x) * 3 + c] ?? 0) : 0);
+  const rows = resizeTaps(outH, square ? side : height, height, options.alignCorners);
+  const cols = resizeTaps(outW, square ? side : width, width, options.alignCorners);
   const out = new Float32Array(outW * outH * 3);
+  // One zero pixel after the frame: every tap outside the frame reads it.
+  const src = new Uint8Array(rgb.length + 3);
+  src.set(rgb);
+  const zero = rgb.length;
+  const at = (y: number, x: number): number => (y < 0 || x < 0 ? zero : (y * width + x) * 3);
+  let o = 0;
   for (let r = 0; r < outH; r++) {
-    const fy = yRatio * r;
-    const y0 = Math.max(0, Math.floor(fy));
-    const y1 = Math.min(inH - 1, Math.ceil(fy));
-    const dy = fy - Math.floor(fy);
+    const y0 = rows.lo[r] ?? -1;
+    const y1 = rows.hi[r] ?? -1;
+    const dy = rows.frac[r] ?? 0;
     for (let col = 0; col < outW; col++) {
-      const fx = xRatio * col;
-      const x0 = Math.max(0, Math.floor(fx));
-      const x1 = Math.min(inW - 1, Math.ceil(fx));
-      const dx = fx - Math.floor(fx);
+      const x0 = cols.lo[col] ?? -1;
+      const x1 = cols.hi[col] ?? -1;
+      const dx = cols.frac[col] ?? 0;
+      const i00 = at(y0, x0);
+      const i01 = at(y0, x1);
+      const i10 = at(y1, x0);
+      const i11 = at(y1, x1);
       for (let c = 0; c < 3; c++) {
-        const top = at(y0, x0, c) + (at(y0, x1, c) - at(y0, x0, c)) * dx;
-        const bottom = at(y1, x0, c) + (at(y1, x1, c) - at(y1, x0, c)) * dx;
-        out[(r * outW + col) * 3 + c] = (top + (bottom - top) * dy) * scale + offset;
+        const tl = src[i00 + c] ?? 0;
+        const bl = src[i10 + c] ?? 0;
+        const top = tl + ((src[i01 + c] ?? 0) - tl) * dx;
+        const bottom = bl + ((src[i11 + c] ?? 0) - bl) * dx;
+        out[o++] = (top + (bottom - top) * dy) * scale + offset;
       }
     }
   }
@@ -71,23 +99,26 @@ export function cropAndResize(rgb: Uint8Array, width: number, height: number, bo
   const out = new Float32Array(size * size * 3);
   const yScale = size > 1 ? ((y2 - y1) * (height - 1)) / (size - 1) : 0;
   const xScale = size > 1 ? ((x2 - x1) * (width - 1)) / (size - 1) : 0;
-  const at = (y: number, x: number, c: number): number => rgb[(y * width + x) * 3 + c] ?? 0;
   for (let r = 0; r < size; r++) {
     const inY = size > 1 ? y1 * (height - 1) + r * yScale : 0.5 * (y1 + y2) * (height - 1);
     if (inY < 0 || inY > height - 1) continue; // extrapolated row: stays 0
-    const top = Math.floor(inY);
-    const bottom = Math.ceil(inY);
-    const dy = inY - top;
+    const top = Math.floor(inY) * width;
+    const bottom = Math.ceil(inY) * width;
+    const dy = inY - Math.floor(inY);
     for (let col = 0; col < size; col++) {
       const inX = size > 1 ? x1 * (width - 1) + col * xScale : 0.5 * (x1 + x2) * (width - 1);
       if (inX < 0 || inX > width - 1) continue;
       const left = Math.floor(inX);
       const right = Math.ceil(inX);
       const dx = inX - left;
+      const [tl, tr, bl, br] = [(top + left) * 3, (top + right) * 3, (bottom + left) * 3, (bottom + right) * 3];
+      const o = (r * size + col) * 3;
       for (let c = 0; c < 3; c++) {
-        const upper = at(top, left, c) + (at(top, right, c) - at(top, left, c)) * dx;
-        const lower = at(bottom, left, c) + (at(bottom, right, c) - at(bottom, left, c)) * dx;
-        out[(r * size + col) * 3 + (bgr ? 2 - c : c)] = upper + (lower - upper) * dy;
+        const a = rgb[tl + c] ?? 0;
+        const b = rgb[bl + c] ?? 0;
+        const upper = a + ((rgb[tr + c] ?? 0) - a) * dx;
+        const lower = b + ((rgb[br + c] ?? 0) - b) * dx;
+        out[o + (bgr ? 2 - c : c)] = upper + (lower - upper) * dy;
       }
     }
   }
