@@ -114,7 +114,11 @@ export class ModerationService {
     const moderator = new Moderator({ decoders, classifiers, ...stores, policy: options.policy, schedule: options.schedule, banDays: options.banDays });
     const service = new ModerationService({ moderator, decoders, classifiers, ffmpeg, problems });
     const health = service.health();
-    if (health.status === 'degraded') log.error({ problems: health.problems }, 'moderation is degraded: video chat runs, but not every stream is checked');
+    if (health.status === 'degraded')
+      log.error(
+        { backend: health.classifiers?.backend ?? null, problems: health.problems },
+        'moderation is degraded: video chat runs, but not every stream is checked',
+      );
     else log.info({ backend: health.classifiers?.backend, workers: health.classifiers?.workers }, 'moderation is on');
     return service;
   }
