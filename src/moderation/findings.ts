@@ -21,6 +21,7 @@ export function evidenceScores(classification: Classification): Record<string, n
     scores[`face${index}Score`] = round(face.score);
     scores[`face${index}Age`] = round(face.age);
     scores[`face${index}AgeSpread`] = round(face.ageSpread);
+    scores[`face${index}DescriptorNorm`] = round(face.descriptorNorm);
   });
   return scores;
 }

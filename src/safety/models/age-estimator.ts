@@ -74,6 +74,11 @@ export function ageSpread(bins: ArrayLike<number>): number {
 export interface AgeEstimate {
   age: number;
   spread: number;
+  /**
+   * L2 norm of faceres' 1024-d face descriptor (same forward pass): high on human faces, low on
+   * animals and objects the detector mistook for one (measured: docs/moderation-models.md).
+   */
+  descriptorNorm: number;
 }
 
 /** Estimates the apparent age of one face in an RGB image tensor ([h, w, 3], 0-255). */
@@ -84,7 +89,7 @@ export async function estimateAge(
   prep: AgePreprocessing = DEFAULT_AGE_PREPROCESSING,
 ): Promise<AgeEstimate> {
   const [height, width] = image.shape;
-  const ageHead = tf.tidy(() => {
+  const heads = tf.tidy(() => {
     const batch = tf.cast(image, 'float32').expandDims<tf.Tensor4D>(0);
     let crop: tf.Tensor = tf.image.cropAndResize(batch, [cropBox(box, prep.margin, width, height)], [0], [INPUT, INPUT]);
     if (prep.bgr) crop = tf.reverse(crop, -1);
@@ -93,9 +98,11 @@ export async function estimateAge(
     const outputs = model.execute(crop) as tf.Tensor[];
     const head = outputs.find((t) => t.shape[1] === 100);
     if (!head) throw new Error('estimateAge() | faceres has no 100-bin age output');
-    return head;
+    const descriptor = outputs.find((t) => t.shape[1] === 1024);
+    if (!descriptor) throw new Error('estimateAge() | faceres has no 1024-d descriptor output');
+    return { head, norm: tf.norm(descriptor) };
   });
-  const bins = await ageHead.data();
-  ageHead.dispose();
-  return { age: decodeAge(bins, prep.decoding), spread: ageSpread(bins) };
+  const [bins, descriptorNorm] = await Promise.all([heads.head.data(), heads.norm.data()]);
+  tf.dispose([heads.head, heads.norm]);
+  return { age: decodeAge(bins, prep.decoding), spread: ageSpread(bins), descriptorNorm: descriptorNorm[0] ?? 0 };
 }

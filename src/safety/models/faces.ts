@@ -18,6 +18,8 @@ export interface FaceAge {
    * faces): a policy should act automatically only when age + k x spread is under its threshold.
    */
   ageSpread: number;
+  /** L2 norm of faceres' face descriptor: the policy ignores faces under `minFaceDescriptorNorm`. */
+  descriptorNorm: number;
 }
 
 export interface FaceAgeEstimator {
@@ -67,8 +69,8 @@ export async function createFaceAgeEstimator(options: FaceAgeEstimatorOptions = 
         const faces = await detectFaces(detector.model, image, options.detector);
         const out: FaceAge[] = [];
         for (const face of faces) {
-          const { age, spread } = await estimateAge(ages.model, image, face.box, prep);
-          out.push({ box: face.box, score: face.score, age, ageSpread: spread });
+          const { age, spread, descriptorNorm } = await estimateAge(ages.model, image, face.box, prep);
+          out.push({ box: face.box, score: face.score, age, ageSpread: spread, descriptorNorm });
         }
         return out;
       } finally {
