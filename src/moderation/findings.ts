@@ -6,7 +6,7 @@ export function policyInput(classification: Classification, userReport: boolean)
   return {
     hashMatchDistance: classification.hashMatch?.distance ?? null,
     nudity: classification.nudity,
-    faces: (classification.faces ?? []).map((face) => ({ score: face.score, age: face.age, ageSpread: face.ageSpread })),
+    faces: (classification.faces ?? []).map((face) => ({ score: face.score, age: face.age, ageSpread: face.ageSpread, descriptorNorm: face.descriptorNorm })),
     userReport,
   };
 }
