@@ -37,9 +37,9 @@ export interface RgbPhoto {
   readonly height: number;
 }
 
-/** Decodes a photo file; `width` scales it down first (keeping the aspect ratio), as the frame tap samples. */
-export async function loadRgb(path: string, width?: number): Promise<RgbPhoto> {
-  let pipeline = sharp(path).removeAlpha();
+/** Decodes a photo (file or encoded bytes); `width` scales it down first (keeping the aspect ratio), as the frame tap samples. */
+export async function loadRgb(input: string | Buffer, width?: number): Promise<RgbPhoto> {
+  let pipeline = sharp(input).removeAlpha();
   if (width !== undefined) pipeline = pipeline.resize({ width, withoutEnlargement: true });
   const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const rgb = new Uint8Array(info.width * info.height * 3);
