@@ -14,7 +14,7 @@ export const moderationPolicySchema = z
     /**
      * Faces whose faceres descriptor (1024-d) has an L2 norm under this are ignored too: BlazeFace's
      * score alone takes a cat for a face (0.75, above a man's 0.74), the norm does not (animals and
-     * objects at most 5.97, human faces at least 7.25 on the test photos; docs/moderation-models.md).
+     * objects at most 5.97, human faces at least 7.25 on the photos measured; docs/moderation-models.md).
      */
     minFaceDescriptorNorm: z.number().min(0),
     /** An age estimate under this sends the sample to review (challenge age). */
