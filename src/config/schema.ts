@@ -109,6 +109,7 @@ export const configSchema = z
     /** Decision policy (src/moderation/policy.ts): PDQ match distance, faces, ages, nudity. */
     hashMatchMaxDistance: int(0, 64),
     minFaceScore: z.coerce.number().min(0).max(1),
+    minFaceDescriptorNorm: z.coerce.number().min(0),
     challengeAge: z.coerce.number().min(0).max(100),
     adultAge: z.coerce.number().min(0).max(100),
     confidentMinorSpreadFactor: z.coerce.number().min(0).max(10),

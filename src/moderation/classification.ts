@@ -24,12 +24,16 @@ export interface NudityResult {
   readonly Sexy: number;
 }
 
-/** One face: detector box (source pixels), detector score 0-1, apparent age and its spread (years). */
+/**
+ * One face: detector box (source pixels), detector score 0-1, apparent age and its spread (years),
+ * and the L2 norm of faceres' face descriptor (low on animals and objects: see policy.ts).
+ */
 export interface FaceResult {
   readonly box: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
   readonly score: number;
   readonly age: number;
   readonly ageSpread: number;
+  readonly descriptorNorm: number;
 }
 
 /** The operator hash-list entry the frame matched (Hamming distance ≤ 31, quality ≥ 50). */

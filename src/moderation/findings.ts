@@ -6,7 +6,7 @@ export function policyInput(classification: Classification, userReport: boolean)
   return {
     hashMatchDistance: classification.hashMatch?.distance ?? null,
     nudity: classification.nudity,
-    faces: (classification.faces ?? []).map((face) => ({ score: face.score, age: face.age, ageSpread: face.ageSpread })),
+    faces: (classification.faces ?? []).map((face) => ({ score: face.score, age: face.age, ageSpread: face.ageSpread, descriptorNorm: face.descriptorNorm })),
     userReport,
   };
 }
@@ -21,6 +21,7 @@ export function evidenceScores(classification: Classification): Record<string, n
     scores[`face${index}Score`] = round(face.score);
     scores[`face${index}Age`] = round(face.age);
     scores[`face${index}AgeSpread`] = round(face.ageSpread);
+    scores[`face${index}DescriptorNorm`] = round(face.descriptorNorm);
   });
   return scores;
 }

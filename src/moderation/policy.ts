@@ -11,6 +11,12 @@ export const moderationPolicySchema = z
     hashMatchMaxDistance: z.number().int().min(0).max(64),
     /** Faces scored under this by the detector are ignored. */
     minFaceScore: z.number().min(0).max(1),
+    /**
+     * Faces whose faceres descriptor (1024-d) has an L2 norm under this are ignored too: BlazeFace's
+     * score alone takes a cat for a face (0.75, above a man's 0.74), the norm does not (animals and
+     * objects at most 5.97, human faces at least 7.25 on the photos measured; docs/moderation-models.md).
+     */
+    minFaceDescriptorNorm: z.number().min(0),
     /** An age estimate under this sends the sample to review (challenge age). */
     challengeAge: z.number().min(0).max(100),
     /** A face is a *confident* minor only if age + spreadFactor × spread is still under adultAge. */
@@ -27,6 +33,7 @@ export type ModerationPolicy = z.infer<typeof moderationPolicySchema>;
 export const DEFAULT_POLICY: ModerationPolicy = {
   hashMatchMaxDistance: 31,
   minFaceScore: 0.5,
+  minFaceDescriptorNorm: 6.5,
   challengeAge: 25,
   adultAge: 18,
   confidentMinorSpreadFactor: 2,
@@ -39,6 +46,7 @@ export function policyFromConfig(config: Config): ModerationPolicy {
   return moderationPolicySchema.parse({
     hashMatchMaxDistance: config.hashMatchMaxDistance,
     minFaceScore: config.minFaceScore,
+    minFaceDescriptorNorm: config.minFaceDescriptorNorm,
     challengeAge: config.challengeAge,
     adultAge: config.adultAge,
     confidentMinorSpreadFactor: config.confidentMinorSpreadFactor,
@@ -47,13 +55,33 @@ export function policyFromConfig(config: Config): ModerationPolicy {
   });
 }
 
+/** A detected face as the policy sees it (`FaceResult` without its box). */
+export interface PolicyFace {
+  score: number;
+  age: number;
+  ageSpread: number;
+  /** L2 norm of faceres' face descriptor. */
+  descriptorNorm: number;
+}
+
+/**
+ * Whether a detection counts as a human face: a confident detector and a face descriptor strong
+ * enough to be a person's. Only such faces reach the age rules; the others are ignored.
+ */
+export function isHumanFace(
+  face: Pick<PolicyFace, 'score' | 'descriptorNorm'>,
+  policy: Pick<ModerationPolicy, 'minFaceScore' | 'minFaceDescriptorNorm'>,
+): boolean {
+  return face.score >= policy.minFaceScore && face.descriptorNorm >= policy.minFaceDescriptorNorm;
+}
+
 /** The findings the policy looks at. */
 export interface PolicyInput {
   /** PDQ distance to the nearest listed hash, or null (no match, or quality too low to match). */
   hashMatchDistance: number | null;
   /** nsfwjs class scores, or null when the nudity model did not run. */
   nudity: Readonly<Record<'Drawing' | 'Hentai' | 'Neutral' | 'Porn' | 'Sexy', number>> | null;
-  faces: readonly { score: number; age: number; ageSpread: number }[];
+  faces: readonly PolicyFace[];
   /** The sample was taken because the partner pressed Report. */
   userReport: boolean;
 }
@@ -78,7 +106,7 @@ export function decide(input: PolicyInput, policy: ModerationPolicy): Decision {
   if (input.hashMatchDistance !== null && input.hashMatchDistance <= policy.hashMatchMaxDistance) {
     return { action: 'end_and_ban', reason: 'csam_hash_match', legalHold: true, purgeSession: false };
   }
-  const faces = input.faces.filter((face) => face.score >= policy.minFaceScore);
+  const faces = input.faces.filter((face) => isHumanFace(face, policy));
   if (faces.some((face) => face.age + policy.confidentMinorSpreadFactor * face.ageSpread < policy.adultAge)) {
     return { action: 'end_and_ban', reason: 'confident_minor', legalHold: false, purgeSession: true };
   }

@@ -17,7 +17,7 @@ const texturedHash = pdqHash({ data: textured, width: W, height: H, channels: 3 
 const flatHash = pdqHash({ data: flat, width: W, height: H, channels: 3 });
 
 const SCORES: NudityResult = { Drawing: 0.1, Hentai: 0, Neutral: 0.9, Porn: 0, Sexy: 0 };
-const FACE: FaceResult = { box: { x: 1, y: 2, width: 10, height: 10 }, score: 0.9, age: 30, ageSpread: 10 };
+const FACE: FaceResult = { box: { x: 1, y: 2, width: 10, height: 10 }, score: 0.9, age: 30, ageSpread: 10, descriptorNorm: 12 };
 
 /** Fake models that record the order in which they ran. */
 function fakes(calls: string[], overrides: Partial<CascadeModels> = {}): CascadeModels {

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     ['FFMPEG_PATH', '/opt/ffmpeg/bin/ffmpeg', { ffmpegPath: '/opt/ffmpeg/bin/ffmpeg' }],
     ['VEIL_MODERATION', 'false', { moderation: false }],
     ['VEIL_CHALLENGE_AGE', '30', { challengeAge: 30 }],
+    ['VEIL_MIN_FACE_DESCRIPTOR_NORM', '5.5', { minFaceDescriptorNorm: 5.5 }],
     ['VEIL_NUDITY_ACTION', 'review_and_blur', { nudityAction: 'review_and_blur' }],
   ])('%s=%s overrides the default', (name, value, expected) => {
     expect(loadConfig({ [name]: value })).toMatchObject(expected);
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
     ['VEIL_RTC_ANNOUNCED_IP', 'example.com', /rtcAnnouncedIp.*IP address/],
     ['VEIL_SAMPLE_MIN_INTERVAL_MS', '60000', /sampleMaxIntervalMs.*not be below sampleMinIntervalMs/],
     ['VEIL_NUDITY_THRESHOLD', '1.5', /nudityThreshold \(VEIL_NUDITY_THRESHOLD\)/],
+    ['VEIL_MIN_FACE_DESCRIPTOR_NORM', '-1', /minFaceDescriptorNorm \(VEIL_MIN_FACE_DESCRIPTOR_NORM\)/],
     ['VEIL_FRAME_SAMPLE_WIDTH', '321', /frameSampleWidth.*even/],
     ['VEIL_NUDITY_ACTION', 'shout', /nudityAction \(VEIL_NUDITY_ACTION\)/],
   ])('a bad %s stops start-up naming the key', (name, value, message) => {

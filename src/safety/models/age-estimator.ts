@@ -75,6 +75,11 @@ export function ageSpread(bins: ArrayLike<number>): number {
 export interface AgeEstimate {
   age: number;
   spread: number;
+  /**
+   * L2 norm of faceres' 1024-d face descriptor (same forward pass): high on human faces, low on
+   * animals and objects the detector mistook for one (measured: docs/moderation-models.md).
+   */
+  descriptorNorm: number;
 }
 
 /** Estimates the apparent age of one face in a packed RGB frame. */
@@ -91,7 +96,12 @@ export async function estimateAge(
     const [scale, offset] = prep.pixelScale === 'unit' ? [1 / 255, 0] : [1 / 127.5, -1];
     for (let i = 0; i < crop.data.length; i++) crop.data[i] = (crop.data[i] ?? 0) * scale + offset;
   }
-  const head = Object.values(await model.run(crop)).find((t) => t.dims[1] === 100);
+  const outputs = Object.values(await model.run(crop));
+  const head = outputs.find((t) => t.dims[1] === 100);
   if (!head) throw new Error('estimateAge() | faceres has no 100-bin age output');
-  return { age: decodeAge(head.data, prep.decoding), spread: ageSpread(head.data) };
+  const descriptor = outputs.find((t) => t.dims[1] === 1024);
+  if (!descriptor) throw new Error('estimateAge() | faceres has no 1024-d descriptor output');
+  let squares = 0;
+  for (const v of descriptor.data) squares += v * v;
+  return { age: decodeAge(head.data, prep.decoding), spread: ageSpread(head.data), descriptorNorm: Math.sqrt(squares) };
 }

@@ -16,6 +16,8 @@ export interface FaceAge {
    * faces): a policy should act automatically only when age + k x spread is under its threshold.
    */
   ageSpread: number;
+  /** L2 norm of faceres' face descriptor: the policy ignores faces under `minFaceDescriptorNorm`. */
+  descriptorNorm: number;
 }
 
 export interface FaceAgeEstimator {
@@ -58,8 +60,8 @@ export async function createFaceAgeEstimator(options: FaceAgeEstimatorOptions = 
       const faces = await detectFaces(detector, rgb, width, height, options.detector);
       const out: FaceAge[] = [];
       for (const face of faces) {
-        const { age, spread } = await estimateAge(ages, rgb, width, height, face.box, prep);
-        out.push({ box: face.box, score: face.score, age, ageSpread: spread });
+        const { age, spread, descriptorNorm } = await estimateAge(ages, rgb, width, height, face.box, prep);
+        out.push({ box: face.box, score: face.score, age, ageSpread: spread, descriptorNorm });
       }
       return out;
     },
