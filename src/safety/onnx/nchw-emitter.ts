@@ -49,13 +49,28 @@ export function plain(g: OnnxGraph, value: Value): string {
 const padAttributes = (padding: Padding): Record<string, string | { ints: number[] }> =>
   padding === 'same' ? { auto_pad: 'SAME_UPPER' } : { pads: { ints: [0, 0, 0, 0] } };
 
+/**
+ * onnxruntime refuses `auto_pad` SAME on a dilated convolution. At stride 1 (the only stride
+ * TensorFlow allows with a dilation) SAME's padding does not depend on the input size, so it is
+ * written out: (k − 1) × d in all, the odd pixel after.
+ */
+function convPadAttributes(spec: ConvSpec, kernel: readonly number[], hint: string): Record<string, string | { ints: number[] }> {
+  const [dh, dw] = spec.dilations;
+  if (spec.padding !== 'same' || (dh === 1 && dw === 1)) return padAttributes(spec.padding);
+  if (spec.strides[0] !== 1 || spec.strides[1] !== 1)
+    throw new ConversionError(`conv() | ${hint}: SAME padding with both a dilation and a stride is not supported`);
+  const [th, tw] = [((kernel[0] ?? 1) - 1) * dh, ((kernel[1] ?? 1) - 1) * dw];
+  const [top, left] = [Math.floor(th / 2), Math.floor(tw / 2)];
+  return { pads: { ints: [top, left, th - top, tw - left] } };
+}
+
 export function conv(g: OnnxGraph, x: Value, spec: ConvSpec, hint: string): Value {
   if (x.layout !== 'nchw') throw new ConversionError(`conv() | ${hint}: input is not an image tensor`);
   const { data, dims, group } = spec.depthwise ? depthwiseToOihw(spec.kernel, spec.kernelShape) : { ...hwioToOihw(spec.kernel, spec.kernelShape), group: 1 };
   const inputs = [x.name, g.floats(`${hint}/kernel`, data, dims)];
   if (spec.bias !== undefined) inputs.push(g.floats(`${hint}/bias`, spec.bias, [spec.bias.length]));
   const attributes = {
-    ...padAttributes(spec.padding),
+    ...convPadAttributes(spec, dims.slice(2), hint),
     strides: { ints: [...spec.strides] },
     dilations: { ints: [...spec.dilations] },
     kernel_shape: { ints: dims.slice(2) },
