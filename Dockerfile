@@ -15,6 +15,7 @@ RUN VEIL_CACHE_DIR=/tmp/veil-cache bash config/setup/mediasoup-worker.sh \
     && cp --remove-destination "$(readlink -f node_modules/mediasoup/worker/out/Release/mediasoup-worker)" \
          node_modules/mediasoup/worker/out/Release/mediasoup-worker \
     && npm run build \
+    && VEIL_ONNX_MODEL_DIR=/app/onnx-models node dist/src/tools/convert-models-cli.js \
     && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -25,10 +26,11 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/onnx-models ./onnx-models
 COPY --from=build /app/config/defaults.json ./config/defaults.json
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
-ENV VEIL_HTTP_HOST=0.0.0.0 VEIL_RTC_LISTEN_IP=0.0.0.0 VEIL_DATA_DIR=/app/data
+ENV VEIL_HTTP_HOST=0.0.0.0 VEIL_RTC_LISTEN_IP=0.0.0.0 VEIL_DATA_DIR=/app/data VEIL_ONNX_MODEL_DIR=/app/onnx-models
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
