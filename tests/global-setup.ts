@@ -31,6 +31,7 @@ export default async function checkPrerequisites(): Promise<void> {
     ['redis-server', 'redis-server'],
     ['chromium', 'chromium'],
     ['ip', 'iproute2'],
+    ['nft', 'nftables'],
     ['ffmpeg', 'ffmpeg'],
   ]) {
     if (!onPath(bin as string)) problems.push(`${bin} is missing: apt-get install ${pkg} (or npm run setup)`);

@@ -229,3 +229,45 @@ export async function collectIceCandidates(page: Page): Promise<PageIceCandidate
     return { peerConnections: list.length, local, remote };
   }, PEER_CONNECTIONS_GLOBAL);
 }
+
+export interface SelectedCandidatePair {
+  readonly local: IceCandidateStats;
+  readonly remote: IceCandidateStats;
+  readonly bytesReceived: number;
+}
+
+/**
+ * The candidate pair each open RTCPeerConnection of the page uses (its transport's selected pair),
+ * with the bytes it received (needs trackPeerConnections() on its context).
+ */
+export async function selectedCandidatePairs(page: Page): Promise<SelectedCandidatePair[]> {
+  return page.evaluate(async (globalName) => {
+    const list = (window as unknown as Record<string, RTCPeerConnection[] | undefined>)[globalName] ?? [];
+    const pairs: SelectedCandidatePair[] = [];
+    for (const pc of list) {
+      if (pc.connectionState === 'closed') continue;
+      const stats = new Map<string, Record<string, unknown>>();
+      (await pc.getStats()).forEach((stat: Record<string, unknown>) => stats.set(typeof stat['id'] === 'string' ? stat['id'] : '', stat));
+      const byId = (id: unknown): Record<string, unknown> => (typeof id === 'string' ? (stats.get(id) ?? {}) : {});
+      const candidate = (id: unknown): IceCandidateStats => {
+        const stat = byId(id);
+        return {
+          address: typeof stat['address'] === 'string' ? stat['address'] : '',
+          port: Number(stat['port'] ?? 0),
+          protocol: typeof stat['protocol'] === 'string' ? stat['protocol'] : '',
+          candidateType: typeof stat['candidateType'] === 'string' ? stat['candidateType'] : '',
+        };
+      };
+      for (const stat of stats.values()) {
+        if (stat['type'] !== 'transport' || stat['selectedCandidatePairId'] === undefined) continue;
+        const pair = byId(stat['selectedCandidatePairId']);
+        pairs.push({
+          local: candidate(pair['localCandidateId']),
+          remote: candidate(pair['remoteCandidateId']),
+          bytesReceived: Number(pair['bytesReceived'] ?? 0),
+        });
+      }
+    }
+    return pairs;
+  }, PEER_CONNECTIONS_GLOBAL);
+}

@@ -1,0 +1,27 @@
+/**
+ * nftables rules inside a test host's network namespace (Debian's nftables): the way to make a
+ * host's network behave like an office or hotel network that lets no UDP through.
+ */
+import { execFile } from 'node:child_process';
+
+function nft(netns: string, script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('ip', ['netns', 'exec', netns, 'nft', '-f', '-'], { encoding: 'utf8' }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`nft in ${netns} failed: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+    child.stdin?.end(script);
+  });
+}
+
+/** Drops every UDP packet the namespace sends or receives (DNS included: tests use addresses). */
+export function blockUdp(netns: string): Promise<void> {
+  return nft(
+    netns,
+    `table inet veil_test {
+       chain out { type filter hook output priority 0; meta l4proto udp drop; }
+       chain in { type filter hook input priority 0; meta l4proto udp drop; }
+     }
+    `,
+  );
+}
