@@ -17,6 +17,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/safety/models/tf-backend.js';
+import { SESSION_OPTIONS } from '../../src/safety/models/onnx-runtime.js';
 import { convertKerasModel, type WeightMap } from '../../src/safety/onnx/keras-to-onnx.js';
 import { ConversionError } from '../../src/safety/onnx/nchw-emitter.js';
 import { OnnxGraph } from '../../src/safety/onnx/onnx-graph.js';
@@ -24,15 +25,6 @@ import { convertGraphModel } from '../../src/safety/onnx/tf-graph-to-onnx.js';
 import { seeded } from '../support/seeded-random.js';
 
 const RELATIVE_TOLERANCE = 1e-5;
-
-/** As src/safety/models/onnx-runtime.ts opens the converted models. */
-const SESSION_OPTIONS = {
-  executionProviders: ['cpu'],
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-} as const;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -9,8 +9,8 @@ import type * as OrtModule from 'onnxruntime-node';
 
 type Ort = typeof OrtModule;
 
-/** One thread each: a classifier worker is one core's worth, and ORT's own pool spins when idle. */
-const SESSION_OPTIONS = {
+/** One thread each: a classifier worker is one core's worth, and ORT's own pool spins when idle. Tests open models with these too. */
+export const SESSION_OPTIONS = {
   executionProviders: ['cpu'],
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
