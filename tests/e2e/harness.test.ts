@@ -14,7 +14,8 @@ import { createInterface } from 'node:readline';
 import { WebSocketServer } from 'ws';
 import type { Page } from 'playwright-core';
 import { cleanStaleTestNetworks, createTestNetwork, type TestNetwork } from '../support/netns.js';
-import { collectIceCandidates, launchBrowser, recordWebSocketFrames, trackPeerConnections, type LaunchedBrowser } from '../support/chromium.js';
+import { launchBrowser, recordWebSocketFrames, type LaunchedBrowser } from '../support/chromium.js';
+import { collectIceCandidates, trackPeerConnections } from '../support/peer-connections.js';
 import { imageToY4m } from '../support/y4m.js';
 
 /** An HTTP + WebSocket server that records each peer's address and tells each socket its own. */
