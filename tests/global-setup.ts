@@ -30,6 +30,7 @@ export default async function checkPrerequisites(): Promise<void> {
   for (const [bin, pkg] of [
     ['redis-server', 'redis-server'],
     ['chromium', 'chromium'],
+    ['firefox-esr', 'firefox-esr'],
     ['ip', 'iproute2'],
     ['ffmpeg', 'ffmpeg'],
   ]) {
