@@ -9,9 +9,10 @@
  * (`ip netns exec NAME node relay.cjs firefox-esr ...`): the relay starts Firefox, forwards TCP
  * from the namespace's own address to Firefox's BiDi port (putting Firefox's own host and port in
  * the handshake's Host header, the only one it accepts), and prints the endpoint line puppeteer
- * waits for with that address. Only the root namespace can reach it (./netns.ts routes hosts to
- * the server address only); nothing else changes, so the browser's traffic leaves from the host's
- * address as Chromium's does.
+ * waits for with that address; it also ends Firefox if the test process dies without closing it
+ * (its stdin, a pipe from that process, closes). Other hosts cannot reach it (./netns.ts routes
+ * each host to the server address only); nothing else changes, so the browser's traffic leaves
+ * from the host's address as Chromium's does.
  */
 import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -80,6 +81,10 @@ if (!own) {
 const child = spawn(firefox, args, { stdio: ['ignore', 'inherit', 'pipe'] });
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// Our stdin is a pipe from the test process: when that process is gone, so is the browser.
+process.stdin.on('end', () => child.kill('SIGKILL'));
+process.stdin.on('error', () => child.kill('SIGKILL'));
+process.stdin.resume();
 readline.createInterface({ input: child.stderr }).on('line', (line) => {
   const endpoint = /^WebDriver BiDi listening on ws:\/\/127\.0\.0\.1:(\d+)\s*$/.exec(line);
   if (!endpoint) {
@@ -162,10 +167,6 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
       headless: true,
       extraPrefsFirefox,
       timeout: LAUNCH_TIMEOUT_MS,
-      // The test runner ends the browsers itself (close() in afterEach/afterAll).
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
     });
     const page = (await browser.pages())[0] ?? (await browser.newPage());
     const launched = browser;
