@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BanStore } from './bans/ban-store.js';
@@ -25,6 +25,7 @@ import { registerNodeMetrics } from './metrics/node-gauges.js';
 import { Lobby } from './lobby/lobby.js';
 import { logger } from './logging/logger.js';
 import { Matchmaker } from './matching/matchmaker.js';
+import { sameMachineMediaIp } from './media/same-machine-ip.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { evidenceKeyRing } from './evidence/keys.js';
 import { openBlobStore } from './evidence/open-blob-store.js';
@@ -120,10 +121,16 @@ export class App {
     const metrics = new Metrics();
     const cleanups: (() => unknown)[] = [() => redis.close()];
     try {
+      const sameMachineIp = sameMachineMediaIp(config, networkInterfaces());
+      if (sameMachineIp !== undefined) {
+        // The server's own address, not a client's: a Firefox on this machine connects to it (docs/browsers.md).
+        log.info({ sameMachineIp, rtcListenIp: config.rtcListenIp }, 'media also listens on a network address of this machine, for Firefox');
+      }
       const pool = await WorkerPool.create({
         count: config.mediasoupWorkers || availableParallelism(),
         listenIp: config.rtcListenIp,
         announcedIp: config.rtcAnnouncedIp || undefined,
+        sameMachineIp,
         portBase: config.rtcPortBase,
         pipePorts: { min: config.pipePortMin, max: config.pipePortMax },
       });

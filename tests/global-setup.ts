@@ -30,6 +30,7 @@ export default async function checkPrerequisites(): Promise<void> {
   for (const [bin, pkg] of [
     ['redis-server', 'redis-server'],
     ['chromium', 'chromium'],
+    ['firefox-esr', 'firefox-esr'],
     ['ip', 'iproute2'],
     ['nft', 'nftables'],
     ['ffmpeg', 'ffmpeg'],
@@ -38,10 +39,15 @@ export default async function checkPrerequisites(): Promise<void> {
   }
   const worker = process.env.MEDIASOUP_WORKER_BIN ?? join(projectRoot, 'node_modules/mediasoup/worker/out/Release/mediasoup-worker');
   if (!existsSync(worker)) problems.push(`the mediasoup worker binary is missing (${worker}): bash config/setup/mediasoup-worker.sh (or npm run setup)`);
-  try {
-    createRequire(join(projectRoot, 'package.json')).resolve('s3rver');
-  } catch {
-    problems.push('s3rver (the S3 server the evidence tests run) is missing: npm install (it is a devDependency)');
+  for (const [pkg, what] of [
+    ['s3rver', 'the S3 server the evidence tests run'],
+    ['puppeteer-core', 'what drives Firefox in the end-to-end tests'],
+  ]) {
+    try {
+      createRequire(join(projectRoot, 'package.json')).resolve(pkg as string);
+    } catch {
+      problems.push(`${pkg} (${what}) is missing: npm install (it is a devDependency)`);
+    }
   }
   if (!existsSync(join(projectRoot, 'dist/client/index.html'))) problems.push('the browser client is not built: npm run build (or npm run setup)');
   try {

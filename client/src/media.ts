@@ -1,14 +1,15 @@
 import { Device, type types } from 'mediasoup-client';
 import type { ConsumerDescription } from '../../src/protocol/messages.js';
 import { Emitter } from './emitter.js';
+import { linkFailureCause, type LinkFailureCause } from './link-failure.js';
 import type { Requester } from './signaling.js';
 
 export type MediaKind = 'audio' | 'video';
 export type PausedKinds = Record<MediaKind, boolean>;
 
 export type MediaLinkEvents = {
-  /** A transport's ICE/DTLS connection failed; the server will usually answer with media.reset. */
-  failed: ['send' | 'recv'];
+  /** A transport's ICE/DTLS connection failed, and why if the page can tell; the server will usually answer with media.reset. */
+  failed: ['send' | 'recv', LinkFailureCause];
 };
 
 const KINDS: readonly MediaKind[] = ['audio', 'video'];
@@ -26,6 +27,8 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   readonly #signaling: Requester;
   readonly #send: types.Transport;
   readonly #recv: types.Transport;
+  /** What a failure of this link would mean (it depends only on the browser and the server's candidates). */
+  readonly #failureCause: LinkFailureCause;
   readonly #producers = new Map<MediaKind, types.Producer>();
   readonly #consumers = new Map<MediaKind, types.Consumer>();
   readonly #remote = new MediaStream();
@@ -33,11 +36,12 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   #epoch = 0;
   #closed = false;
 
-  private constructor(signaling: Requester, send: types.Transport, recv: types.Transport) {
+  private constructor(signaling: Requester, send: types.Transport, recv: types.Transport, failureCause: LinkFailureCause) {
     super();
     this.#signaling = signaling;
     this.#send = send;
     this.#recv = recv;
+    this.#failureCause = failureCause;
   }
 
   /**
@@ -60,7 +64,8 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
       sendTransport.close();
       throw error;
     }
-    const link = new MediaLink(signaling, sendTransport, recvTransport);
+    const serverAddresses = [send, recv].flatMap((options) => candidateAddresses(options.iceCandidates));
+    const link = new MediaLink(signaling, sendTransport, recvTransport, linkFailureCause(device.handlerName, serverAddresses));
     try {
       link.#wire();
       for (const kind of KINDS) {
@@ -161,7 +166,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
         this.#signaling.request('media.connect', { direction, dtlsParameters: dtlsParameters }).then(callback, errback);
       });
       transport.on('connectionstatechange', (state) => {
-        if (state === 'failed' && !this.#closed) this.emit('failed', direction);
+        if (state === 'failed' && !this.#closed) this.emit('failed', direction, this.#failureCause);
       });
     }
     this.#send.on('produce', ({ kind, rtpParameters }, callback, errback) => {
@@ -194,4 +199,12 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     this.#remote.removeTrack(consumer.track);
     if (!consumer.closed) consumer.close();
   }
+}
+
+/** The addresses in the server's ICE candidates (mediasoup names the field `ip`, newer versions `address`). */
+function candidateAddresses(candidates: readonly Record<string, unknown>[]): string[] {
+  return candidates.flatMap((candidate) => {
+    const address = candidate['address'] ?? candidate['ip'];
+    return typeof address === 'string' ? [address] : [];
+  });
 }

@@ -4,6 +4,7 @@ import { describeCameraError, stopStream } from './camera.js';
 import { ChatLog } from './chat-log.js';
 import type { UiState } from './controls.js';
 import { ConnectionLostError, describeError, isRequestError } from './errors.js';
+import { linkFailureNotice } from './link-failure.js';
 import type { ChatSettings } from './landing.js';
 import type { MediaKind } from './media.js';
 import type { Push, Signaling } from './signaling.js';
@@ -44,7 +45,11 @@ export class ChatSession {
     this.#view = view;
     this.#log = new ChatLog(view.messages, view.typingIndicator);
     this.#typing = new TypingNotifier((typing) => this.#sendTyping(typing));
-    this.#video = new VideoCall(signaling, () => this.#view.setStatus('The video connection is having trouble…'));
+    this.#video = new VideoCall(signaling, (cause) => {
+      const notice = linkFailureNotice(cause);
+      if (notice.place === 'panel') this.#view.showMediaError(notice.text);
+      else this.#view.setStatus(notice.text);
+    });
     signaling.on('push', (message) => this.#onPush(message));
     signaling.on('lost', () => this.#onLost());
   }

@@ -1,6 +1,7 @@
 import type { ConsumerDescription } from '../../src/protocol/messages.js';
 import { openCamera, stopStream } from './camera.js';
 import { ConnectionLostError } from './errors.js';
+import type { LinkFailureCause } from './link-failure.js';
 import { MediaLink, type MediaKind, type PausedKinds } from './media.js';
 import type { Requester } from './signaling.js';
 
@@ -13,7 +14,7 @@ import type { Requester } from './signaling.js';
  */
 export class VideoCall {
   readonly #signaling: Requester;
-  readonly #onLinkFailed: () => void;
+  readonly #onLinkFailed: (cause: LinkFailureCause) => void;
   #camera: MediaStream | null = null;
   #link: MediaLink | null = null;
   #linkPending: Promise<MediaLink> | null = null;
@@ -23,7 +24,7 @@ export class VideoCall {
   #tracksReleased = false;
   readonly #paused: PausedKinds = { audio: false, video: false };
 
-  constructor(signaling: Requester, onLinkFailed: () => void) {
+  constructor(signaling: Requester, onLinkFailed: (cause: LinkFailureCause) => void) {
     this.#signaling = signaling;
     this.#onLinkFailed = onLinkFailed;
   }
@@ -76,7 +77,7 @@ export class VideoCall {
           link.close();
           throw new ConnectionLostError('the media link was reset while it was being built');
         }
-        link.on('failed', () => this.#onLinkFailed());
+        link.on('failed', (_direction, cause) => this.#onLinkFailed(cause));
         this.#link = link;
         this.#tracksReleased = false;
         return link;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopback } from '../http/listen.js';
 import { NODE_ID_PATTERN } from '../protocol/node-messages.js';
 
 /** A comma-separated list (from the environment) or an array (from defaults.json) of `item`. */
@@ -51,6 +52,14 @@ export const configSchema = z
     rtcListenIp: z.string().ip(),
     /** Address put in ICE candidates when it differs from rtcListenIp (NAT, 0.0.0.0). */
     rtcAnnouncedIp: z.string(),
+    /**
+     * With media on loopback and nothing announced: a network address of this machine the workers
+     * also listen on and announce, so a Firefox on this machine gets video (it ignores loopback
+     * candidates). 'auto': the first one, on the local set-up only; 'off': none (src/media/same-machine-ip.ts).
+     */
+    rtcSameMachineIp: z
+      .string()
+      .refine((value) => value === 'auto' || value === 'off' || z.string().ip().safeParse(value).success, 'must be auto, off or an IP address'),
     /** Worker i listens for media on UDP and TCP port rtcPortBase + i. */
     rtcPortBase: int(1024, 65000),
     /** This node's id among the nodes sharing the Redis; empty: one generated into dataDir (kept across restarts). */
@@ -185,6 +194,9 @@ export const configSchema = z
     }
     if (cfg.nodeInternalIp && isWildcard(cfg.nodeInternalIp)) {
       ctx.addIssue({ code: 'custom', path: ['nodeInternalIp'], message: "must be this node's own address, not a wildcard" });
+    }
+    if (isLoopback(cfg.rtcSameMachineIp) || isWildcard(cfg.rtcSameMachineIp)) {
+      ctx.addIssue({ code: 'custom', path: ['rtcSameMachineIp'], message: "must be one of this machine's network addresses, not loopback or a wildcard" });
     }
     if (cfg.rtcAnnouncedIp && !z.string().ip().safeParse(cfg.rtcAnnouncedIp).success) {
       ctx.addIssue({ code: 'custom', path: ['rtcAnnouncedIp'], message: 'must be an IP address' });

@@ -12,6 +12,11 @@ export interface WorkerPoolOptions {
   listenIp: string;
   /** Address given to browsers in ICE candidates; defaults to listenIp. */
   announcedIp: string | undefined;
+  /**
+   * A second address listened on (same port) and announced after listenIp's candidates, so they
+   * keep the higher priority: a same-machine Firefox's way in (./same-machine-ip.ts).
+   */
+  sameMachineIp?: string;
   /** Worker i listens on UDP and TCP port portBase + i through its WebRtcServer. */
   portBase: number;
   /** UDP ports the worker takes for pipe transports (between workers and between nodes). Default: mediasoup's. */
@@ -133,12 +138,13 @@ async function startSlot(index: number, options: WorkerPoolOptions): Promise<Med
   const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: options.pipePorts?.min, rtcMaxPort: options.pipePorts?.max });
   try {
     const port = options.portBase + index;
-    const listen = { ip: options.listenIp, announcedIp: options.announcedIp, port };
+    const listens = [{ ip: options.listenIp, announcedIp: options.announcedIp, port }];
+    if (options.sameMachineIp !== undefined) listens.push({ ip: options.sameMachineIp, announcedIp: undefined, port });
     const webRtcServer = await worker.createWebRtcServer({
-      listenInfos: [
-        { protocol: 'udp', ...listen },
-        { protocol: 'tcp', ...listen },
-      ],
+      listenInfos: listens.flatMap((listen) => [
+        { protocol: 'udp' as const, ...listen },
+        { protocol: 'tcp' as const, ...listen },
+      ]),
     });
     const router = await worker.createRouter({ mediaCodecs });
     return { index, worker, webRtcServer, router, load: 0 };

@@ -1,12 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  collectIceCandidates,
-  launchBrowser,
-  recordWebSocketFrames,
-  trackPeerConnections,
-  type LaunchedBrowser,
-  type WebSocketFrameRecorder,
-} from '../support/chromium.js';
+import { launchBrowser, recordWebSocketFrames, type LaunchedBrowser, type WebSocketFrameRecorder } from '../support/chromium.js';
+import { collectIceCandidates, trackPeerConnections } from '../support/peer-connections.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { enterChat, openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
 

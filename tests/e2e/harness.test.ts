@@ -14,7 +14,10 @@ import { createInterface } from 'node:readline';
 import { WebSocketServer } from 'ws';
 import type { Page } from 'playwright-core';
 import { cleanStaleTestNetworks, createTestNetwork, type TestNetwork } from '../support/netns.js';
-import { collectIceCandidates, launchBrowser, recordWebSocketFrames, trackPeerConnections, type LaunchedBrowser } from '../support/chromium.js';
+import { launchBrowser, recordWebSocketFrames, type LaunchedBrowser } from '../support/chromium.js';
+import { launchFirefox, type LaunchedFirefox } from '../support/firefox.js';
+import { collectIceCandidates, trackPeerConnections } from '../support/peer-connections.js';
+import type { VeilPage } from '../support/veil-page.js';
 import { imageToY4m } from '../support/y4m.js';
 
 /** An HTTP + WebSocket server that records each peer's address and tells each socket its own. */
@@ -50,7 +53,7 @@ async function startRecordingServer(address: string): Promise<RecordingServer> {
 }
 
 /** In the page: is it a secure context, and what does getUserMedia give. */
-async function probeMedia(page: Page): Promise<{ secure: boolean; tracks: string[] }> {
+async function probeMedia(page: VeilPage): Promise<{ secure: boolean; tracks: string[] }> {
   return page.evaluate(async () => {
     const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
     const tracks = stream.getTracks().map((track) => `${track.kind}:${track.readyState}`);
@@ -86,7 +89,7 @@ async function ipOutput(args: readonly string[]): Promise<string> {
 describe('end-to-end harness', () => {
   let net: TestNetwork | undefined;
   let server: RecordingServer | undefined;
-  let browsers: LaunchedBrowser[] = [];
+  let browsers: (LaunchedBrowser | LaunchedFirefox)[] = [];
   let children: ChildProcess[] = [];
   let dir: string | undefined;
 
@@ -142,6 +145,32 @@ describe('end-to-end harness', () => {
     const [first, second] = net.hosts;
     expect(first?.address).not.toBe(second?.address);
     expect(new Set(server.httpPeers)).toEqual(new Set(net.hosts.map((host) => host.address)));
+  });
+
+  it('gives a Firefox its own address too: a secure context, a live fake camera, and close() twice is fine', async () => {
+    net = await createTestNetwork({ hosts: 1 });
+    server = await startRecordingServer(net.serverAddress);
+    const { origin } = server;
+    const host = net.hosts[0];
+    if (host === undefined) throw new Error('expected a host');
+    const launched = await launchFirefox({ netns: host.name, secureOrigins: [origin] });
+    browsers.push(launched);
+    await launched.page.goto(`${origin}/`);
+
+    expect(await probeMedia(launched.page)).toEqual({ secure: true, tracks: ['audio:live', 'video:live'] });
+    const youAre = await launched.page.evaluate(
+      async (url) => {
+        const socket = new WebSocket(url);
+        const message = await new Promise<MessageEvent<string>>((resolve) => socket.addEventListener('message', resolve, { once: true }));
+        return (JSON.parse(message.data) as { youAre: string }).youAre;
+      },
+      origin.replace(/^http/, 'ws'),
+    );
+    expect(youAre).toBe(host.address);
+    expect(new Set(server.httpPeers)).toEqual(new Set([host.address]));
+
+    await launched.close();
+    await launched.close();
   });
 
   it('keeps hosts apart: a browser in one namespace cannot reach a server in another', async () => {

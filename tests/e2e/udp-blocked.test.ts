@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { launchBrowser, selectedCandidatePairs, trackPeerConnections, type LaunchedBrowser } from '../support/chromium.js';
+import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
+import { selectedCandidatePairs, trackPeerConnections } from '../support/peer-connections.js';
 import { blockUdp } from '../support/firewall.js';
 import { createTestNetwork, type TestNetwork } from '../support/netns.js';
 import { openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage } from '../support/veil-page.js';

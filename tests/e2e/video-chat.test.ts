@@ -1,13 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import {
-  collectIceCandidates,
-  launchBrowser,
-  recordWebSocketFrames,
-  trackPeerConnections,
-  type LaunchedBrowser,
-  type WebSocketFrameRecorder,
-} from '../support/chromium.js';
+import { launchBrowser, recordWebSocketFrames, type LaunchedBrowser, type WebSocketFrameRecorder } from '../support/chromium.js';
+import { collectIceCandidates, trackPeerConnections } from '../support/peer-connections.js';
 import { createTestNetwork, type TestNetwork } from '../support/netns.js';
 import { enterChat, openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
 

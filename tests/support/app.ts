@@ -35,6 +35,9 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
       logLevel: 'silent',
       // Moderation loads models into worker threads (seconds, ~200 MB each); tests of it turn it on.
       moderation: false,
+      // Media on loopback only: a test that wants this machine's network address too says so
+      // (otherwise browsers would also be offered the address of the machine's own interface).
+      rtcSameMachineIp: 'off',
       ...overrides,
     },
   );

@@ -43,7 +43,11 @@ export interface ClusterOptions {
   services?: (net: TestNetwork) => Promise<Record<string, string>>;
 }
 
-class Node implements ClusterNode {
+/**
+ * One real Veil process (`node dist/src/index.js`) in a network namespace, configured by its
+ * environment alone: a node of a cluster, or the whole of a one-machine set-up.
+ */
+export class NodeProcess implements ClusterNode {
   readonly id: string;
   readonly host: TestHost;
   readonly url: string;
@@ -51,10 +55,11 @@ class Node implements ClusterNode {
   #child: ChildProcess | undefined;
   #output = '';
 
-  constructor(id: string, host: TestHost, env: Record<string, string>) {
+  /** `url`: where it serves, by default the cluster's `http://<host address>:8080`. */
+  constructor(id: string, host: TestHost, env: Record<string, string>, url = `http://${host.address}:${HTTP_PORT}`) {
     this.id = id;
     this.host = host;
-    this.url = `http://${host.address}:${HTTP_PORT}`;
+    this.url = url;
     this.#env = env;
   }
 
@@ -116,12 +121,12 @@ export class TestCluster {
   readonly redisUrl: string;
   /** The address-hash secret every node shares. */
   readonly ipHashSecret: string;
-  readonly #nodes: readonly Node[];
+  readonly #nodes: readonly NodeProcess[];
   #redisServer: ChildProcess;
   readonly #redisDir: string;
   readonly #dirs: string[];
 
-  private constructor(net: TestNetwork, nodes: Node[], redisServer: ChildProcess, redisUrl: string, ipHashSecret: string, dirs: string[]) {
+  private constructor(net: TestNetwork, nodes: NodeProcess[], redisServer: ChildProcess, redisUrl: string, ipHashSecret: string, dirs: string[]) {
     this.#redisDir = dirs[0] ?? '';
     this.net = net;
     this.ipHashSecret = ipHashSecret;
@@ -150,7 +155,7 @@ export class TestCluster {
       const nodes = net.nodes.map((host, index) => {
         const dataDir = mkdtempSync(join(tmpdir(), `veil-node${index + 1}-`));
         dirs.push(dataDir);
-        return new Node(`node${index + 1}`, host, {
+        return new NodeProcess(`node${index + 1}`, host, {
           REDIS_URL: started.url,
           ...secrets,
           VEIL_NODE_ID: `node${index + 1}`,

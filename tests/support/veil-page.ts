@@ -1,16 +1,35 @@
-import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
-/** Drives the Veil client in a page through the element ids it guarantees (client/index.html). */
+/**
+ * Drives the Veil client in a page through the element ids it guarantees (client/index.html), in
+ * any browser engine: the helpers need only this much of a page. A playwright Page (Chromium,
+ * ./chromium.ts) is one as it is; ./firefox.ts gives Firefox's puppeteer page the same methods.
+ * Functions passed to evaluate and waitForFunction run in the page: they see only their argument.
+ */
+export interface VeilPage {
+  goto(url: string): Promise<unknown>;
+  evaluate<R>(pageFunction: () => R | Promise<R>): Promise<R>;
+  evaluate<R, Arg>(pageFunction: (arg: Arg) => R | Promise<R>, arg: Arg): Promise<R>;
+  /** Resolves once the function returns something truthy in the page. */
+  waitForFunction(pageFunction: () => unknown): Promise<unknown>;
+  waitForFunction<Arg>(pageFunction: (arg: Arg) => unknown, arg: Arg, options?: { timeout?: number }): Promise<unknown>;
+  /** The element actions wait for the element to be there and usable, as a user would. */
+  click(selector: string): Promise<void>;
+  fill(selector: string, value: string): Promise<void>;
+  press(selector: string, key: 'Enter'): Promise<void>;
+  check(selector: string): Promise<void>;
+  selectOption(selector: string, values: string[]): Promise<unknown>;
+  textContent(selector: string): Promise<string | null>;
+}
 
 export type PageState = 'landing' | 'starting' | 'waiting' | 'paired' | 'partner-left' | 'idle' | 'error' | 'reconnecting';
 
-export async function openVeil(page: Page, url: string): Promise<void> {
+export async function openVeil(page: VeilPage, url: string): Promise<void> {
   await page.goto(url);
   await page.waitForFunction(() => /^\d+$/.test(document.querySelector('#online-count')?.textContent?.trim() ?? ''));
 }
 
-export async function enterChat(page: Page, options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] }): Promise<void> {
+export async function enterChat(page: VeilPage, options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] }): Promise<void> {
   for (const tag of options.interests ?? []) {
     await page.fill('#interest-input', tag);
     await page.press('#interest-input', 'Enter');
@@ -20,7 +39,7 @@ export async function enterChat(page: Page, options: { mode: 'video' | 'text'; i
   await page.click(options.mode === 'video' ? '#start-video' : '#start-text');
 }
 
-export async function waitForState(page: Page, state: PageState, timeout = 45_000): Promise<void> {
+export async function waitForState(page: VeilPage, state: PageState, timeout = 45_000): Promise<void> {
   await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
 }
 
@@ -30,7 +49,7 @@ interface RtpCounters {
 }
 
 /** Inbound RTP counters of the receive transport, from the client's test hook. */
-export async function inboundCounters(page: Page): Promise<RtpCounters> {
+export async function inboundCounters(page: VeilPage): Promise<RtpCounters> {
   return page.evaluate(async () => {
     const hook = (window as unknown as { __veilTest?: { recvStats(): Promise<Record<string, unknown>[]> } }).__veilTest;
     const stats = (await hook?.recvStats()) ?? [];
@@ -46,7 +65,7 @@ export async function inboundCounters(page: Page): Promise<RtpCounters> {
 }
 
 /** Polls the stats until the partner's video has decoded more than `above` frames and audio packets arrive. */
-export async function waitForPartnerMedia(page: Page, above = 0, timeout = 45_000): Promise<RtpCounters> {
+export async function waitForPartnerMedia(page: VeilPage, above = 0, timeout = 45_000): Promise<RtpCounters> {
   let last: RtpCounters = { videoFramesDecoded: 0, audioPacketsReceived: 0 };
   await expect
     .poll(
@@ -60,17 +79,21 @@ export async function waitForPartnerMedia(page: Page, above = 0, timeout = 45_00
   return last;
 }
 
-export async function sendChat(page: Page, text: string): Promise<void> {
+export async function sendChat(page: VeilPage, text: string): Promise<void> {
   await page.fill('#chat-input', text);
   await page.click('#send');
 }
 
-export async function waitForPartnerMessage(page: Page, text: string): Promise<void> {
+export async function waitForPartnerMessage(page: VeilPage, text: string): Promise<void> {
   await page.waitForFunction((t) => Array.from(document.querySelectorAll('#messages .msg.partner')).some((el) => el.textContent?.includes(t)), text);
 }
 
 /** The first page starts and waits, the second starts; resolves when both are paired. */
-export async function pairUp(first: Page, second: Page, options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] }): Promise<void> {
+export async function pairUp(
+  first: VeilPage,
+  second: VeilPage,
+  options: { mode: 'video' | 'text'; interests?: string[]; countries?: string[] },
+): Promise<void> {
   await enterChat(first, options);
   await waitForState(first, 'waiting');
   await enterChat(second, options);

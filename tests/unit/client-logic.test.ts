@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reconnectDelayMs } from '../../client/src/backoff.js';
 import { controlsFor } from '../../client/src/controls.js';
 import { addInterest } from '../../client/src/interests.js';
+import { isLoopbackAddress, linkFailureCause, linkFailureNotice } from '../../client/src/link-failure.js';
 import { defaultPrefs, parsePrefs, serializePrefs } from '../../client/src/prefs.js';
 
 describe('reconnectDelayMs', () => {
@@ -68,5 +69,37 @@ describe('controlsFor', () => {
     expect(controls.chat).toBe(expected.chat);
     expect(controls.media.shown).toBe(expected.media);
     expect(controls.next.label).toBe(expected.next);
+  });
+});
+
+describe('linkFailureCause: what the page can tell about a failed media connection', () => {
+  it.each<[string, string, string[], ReturnType<typeof linkFailureCause>]>([
+    ['Firefox, every server candidate on loopback', 'Firefox120', ['127.0.0.1', '127.0.0.1'], 'firefox_loopback'],
+    ['Firefox, IPv6 loopback', 'Firefox60', ['::1'], 'firefox_loopback'],
+    ['Firefox with a network address besides loopback: not that', 'Firefox120', ['127.0.0.1', '192.168.1.20'], 'unknown'],
+    ['Firefox, no candidates at all', 'Firefox120', [], 'unknown'],
+    ['Chromium connects to loopback: not that', 'Chrome111', ['127.0.0.1'], 'unknown'],
+    ['Safari on a public address', 'Safari12', ['203.0.113.7'], 'unknown'],
+  ])('%s', (_case, handler, addresses, expected) => {
+    expect(linkFailureCause(handler, addresses)).toBe(expected);
+  });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['::1', true],
+    ['1.127.0.0', false],
+    ['192.168.1.20', false],
+    ['127.0.0.1.example', false],
+  ])('%s is loopback: %s', (address, expected) => {
+    expect(isLoopbackAddress(address)).toBe(expected);
+  });
+
+  it('the Firefox notice says why and what to do, in the media panel; anything else stays a status line', () => {
+    const notice = linkFailureNotice('firefox_loopback');
+    expect(notice.place).toBe('panel');
+    for (const part of ['Firefox', '127.0.0.1', 'Text chat still works', 'Chromium or Chrome', 'VEIL_RTC_SAME_MACHINE_IP', 'README'])
+      expect(notice.text).toContain(part);
+    expect(linkFailureNotice('unknown')).toEqual({ place: 'status', text: 'The video connection is having trouble…' });
   });
 });

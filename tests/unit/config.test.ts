@@ -7,7 +7,7 @@ import { DEFAULT_POLICY, policyFromConfig } from '../../src/moderation/policy.js
 describe('loadConfig', () => {
   it('uses config/defaults.json when the environment is empty', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ httpHost: '127.0.0.1', httpPort: 8080, redisUrl: '', mediasoupWorkers: 0 });
+    expect(config).toMatchObject({ httpHost: '127.0.0.1', httpPort: 8080, redisUrl: '', mediasoupWorkers: 0, rtcSameMachineIp: 'auto' });
   });
 
   it.each([
@@ -20,6 +20,8 @@ describe('loadConfig', () => {
     ['VEIL_CHALLENGE_AGE', '30', { challengeAge: 30 }],
     ['VEIL_MIN_FACE_DESCRIPTOR_NORM', '5.5', { minFaceDescriptorNorm: 5.5 }],
     ['VEIL_NUDITY_ACTION', 'review_and_blur', { nudityAction: 'review_and_blur' }],
+    ['VEIL_RTC_SAME_MACHINE_IP', 'off', { rtcSameMachineIp: 'off' }],
+    ['VEIL_RTC_SAME_MACHINE_IP', '192.168.1.20', { rtcSameMachineIp: '192.168.1.20' }],
   ])('%s=%s overrides the default', (name, value, expected) => {
     expect(loadConfig({ [name]: value })).toMatchObject(expected);
   });
@@ -35,6 +37,9 @@ describe('loadConfig', () => {
     ['VEIL_MIN_FACE_DESCRIPTOR_NORM', '-1', /minFaceDescriptorNorm \(VEIL_MIN_FACE_DESCRIPTOR_NORM\)/],
     ['VEIL_FRAME_SAMPLE_WIDTH', '321', /frameSampleWidth.*even/],
     ['VEIL_NUDITY_ACTION', 'shout', /nudityAction \(VEIL_NUDITY_ACTION\)/],
+    ['VEIL_RTC_SAME_MACHINE_IP', 'lan', /rtcSameMachineIp \(VEIL_RTC_SAME_MACHINE_IP\).*auto, off or an IP address/],
+    ['VEIL_RTC_SAME_MACHINE_IP', '127.0.0.1', /rtcSameMachineIp.*not loopback/],
+    ['VEIL_RTC_SAME_MACHINE_IP', '0.0.0.0', /rtcSameMachineIp.*or a wildcard/],
   ])('a bad %s stops start-up naming the key', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
