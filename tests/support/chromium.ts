@@ -11,6 +11,7 @@ import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeOnce } from './browser-close.js';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page, WebSocket } from 'playwright-core';
 
@@ -104,22 +105,11 @@ export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise
     const context = await browser.newContext();
     await context.grantPermissions(['camera', 'microphone']);
     const page = await context.newPage();
-    const launched = browser;
-    let closing: Promise<void> | undefined;
     return {
-      browser: launched,
+      browser,
       context,
       page,
-      close() {
-        closing ??= (async () => {
-          try {
-            await launched.close();
-          } finally {
-            await rm(dir, { recursive: true, force: true });
-          }
-        })();
-        return closing;
-      },
+      close: closeOnce(browser, dir),
     };
   } catch (error) {
     await browser?.close();

@@ -18,6 +18,7 @@ import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeOnce } from './browser-close.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { VeilPage } from './veil-page.js';
 
@@ -169,21 +170,10 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
       timeout: LAUNCH_TIMEOUT_MS,
     });
     const page = (await browser.pages())[0] ?? (await browser.newPage());
-    const launched = browser;
-    let closing: Promise<void> | undefined;
     return {
-      browser: launched,
+      browser,
       page: new FirefoxPage(page),
-      close() {
-        closing ??= (async () => {
-          try {
-            await launched.close();
-          } finally {
-            await rm(dir, { recursive: true, force: true });
-          }
-        })();
-        return closing;
-      },
+      close: closeOnce(browser, dir),
     };
   } catch (error) {
     await browser?.close();
