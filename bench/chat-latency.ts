@@ -26,7 +26,19 @@ import type { Page } from 'playwright-core';
 import { Matchmaker } from '../src/matching/matchmaker.js';
 import { startTestApp, type TestApp } from '../tests/support/app.js';
 import { launchBrowser, type LaunchedBrowser } from '../tests/support/chromium.js';
-import { cpuModel, measureClick, openVeil, POLL_MS, row, STEP_TIMEOUT_MS, waitForQueue, waitForState, type Sample } from './first-frame.js';
+import {
+  cpuModel,
+  measureClick,
+  openVeil,
+  POLL_MS,
+  row,
+  STEP_TIMEOUT_MS,
+  stepRows,
+  traceSignaling,
+  waitForQueue,
+  waitForState,
+  type Sample,
+} from './first-frame.js';
 
 const RUNS = 20;
 const WARMUP_RUNS = 1;
@@ -121,6 +133,8 @@ function report(chromium: string, loads: [number, number], results: { label: str
       ),
     );
   }
+  lines.push('', 'Where the time goes in the clicking page: p50 ms after the click of the first of each signaling step (→ sent, ← received).', '');
+  lines.push(...stepRows(results.filter((r) => !r.label.startsWith('Start, cold'))));
   return lines.join('\n');
 }
 
@@ -137,6 +151,7 @@ async function main(): Promise<void> {
     const launch = async (): Promise<Page> => {
       const browser = await launchBrowser({ secureOrigins: [url] });
       browsers.push(browser);
+      await traceSignaling(browser.page);
       await openVeil(browser.page, url);
       return browser.page;
     };

@@ -23,6 +23,10 @@ export type UiState = 'landing' | 'starting' | 'waiting' | 'paired' | 'partner-l
 export interface Sample {
   toFrameMs: number;
   toPairedMs: number;
+  /** performance.now() of the click, in the page. */
+  clickedAt: number;
+  /** With traceSignaling(): ms after the click of the first of each signaling step. */
+  steps?: Record<string, number>;
 }
 
 type ProbeOutcome = Sample | { error: string };
@@ -34,6 +38,58 @@ export async function openVeil(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => /^\d+$/.test(document.querySelector('#online-count')?.textContent?.trim() ?? ''), null, {
     timeout: STEP_TIMEOUT_MS,
   });
+}
+
+/**
+ * Records every signaling message the page sends and receives, in performance.now() time, as
+ * "→ type" (a request), "← type" (a push) and "← type reply" (the response to a request of that
+ * type), so a probe can say when each step after a click happened. Call before openVeil().
+ */
+export async function traceSignaling(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const trace: { at: number; step: string }[] = [];
+    const requests = new Map<number, string>();
+    (window as unknown as { __signalingTrace: typeof trace }).__signalingTrace = trace;
+    const parse = (data: unknown): { type?: string; id?: number } => {
+      try {
+        return typeof data === 'string' ? (JSON.parse(data) as { type?: string; id?: number }) : {};
+      } catch {
+        return {};
+      }
+    };
+    const send = Reflect.get<WebSocket, 'send'>(WebSocket.prototype, 'send');
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      const message = parse(data);
+      if (message.type) {
+        if (typeof message.id === 'number') requests.set(message.id, message.type);
+        trace.push({ at: performance.now(), step: `→ ${message.type}` });
+      }
+      send.call(this, data);
+    };
+    const addEventListener = Reflect.get<WebSocket, 'addEventListener'>(WebSocket.prototype, 'addEventListener');
+    WebSocket.prototype.addEventListener = function (this: WebSocket, ...args: Parameters<WebSocket['addEventListener']>) {
+      if (args[0] === 'message' && !(this as unknown as { __traced?: boolean }).__traced) {
+        (this as unknown as { __traced?: boolean }).__traced = true;
+        addEventListener.call(this, 'message', (event: Event) => {
+          const message = parse((event as MessageEvent).data);
+          if (!message.type) return;
+          const step = message.type === 'response' && typeof message.id === 'number' ? `${requests.get(message.id) ?? '?'} reply` : message.type;
+          trace.push({ at: performance.now(), step: `← ${step}` });
+        });
+      }
+      addEventListener.apply(this, args);
+    };
+  });
+}
+
+/** The first time after `since` each traced step happened, in ms after `since`. */
+async function stepsSince(page: Page, since: number): Promise<Record<string, number>> {
+  return page.evaluate((from) => {
+    const trace = (window as unknown as { __signalingTrace?: { at: number; step: string }[] }).__signalingTrace ?? [];
+    const steps: Record<string, number> = {};
+    for (const { at, step } of trace) if (at >= from && steps[step] === undefined) steps[step] = at - from;
+    return steps;
+  }, since);
 }
 
 export async function waitForState(page: Page, state: UiState): Promise<void> {
@@ -75,7 +131,7 @@ async function armProbe(page: Page, selector: string): Promise<void> {
               if (fresh) {
                 const now = performance.now();
                 if (pairedAt === undefined) return { error: 'a new partner frame was decoded but the page never showed "paired"' };
-                return { toFrameMs: now - clickedAt, toPairedMs: pairedAt - clickedAt };
+                return { toFrameMs: now - clickedAt, toPairedMs: pairedAt - clickedAt, clickedAt };
               }
             }
             await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -95,7 +151,7 @@ async function collectProbe(page: Page, what: string): Promise<Sample> {
   const outcome = await page.evaluate(() => (window as unknown as { __chatLatencyProbe?: Promise<ProbeOutcome> }).__chatLatencyProbe);
   if (!outcome) throw new Error(`${what} | the probe was not armed`);
   if ('error' in outcome) throw new Error(`${what} | ${outcome.error}`);
-  return outcome;
+  return { ...outcome, steps: await stepsSince(page, outcome.clickedAt) };
 }
 
 /** Clicks `selector` with a real (CDP) mouse click and returns what the page measured. */
@@ -137,4 +193,41 @@ export function cpuModel(): string {
     .split('\n')
     .find((l) => l.startsWith('model name'));
   return line?.split(':')[1]?.trim() ?? 'unknown CPU';
+}
+
+/**
+ * A table of the p50 time after the click of each signaling step, one column per measurement, in
+ * the order the steps happened in the first measurement; the last row is the first decoded frame.
+ */
+export function stepRows(results: readonly { label: string; samples: readonly Sample[] }[]): string[] {
+  const p50 = (values: number[]): string =>
+    values.length
+      ? percentile(
+          [...values].sort((a, b) => a - b),
+          50,
+        ).toFixed(0)
+      : '–';
+  const order = new Map<string, number[]>();
+  for (const { samples } of results)
+    for (const sample of samples) for (const [step, ms] of Object.entries(sample.steps ?? {})) order.set(step, [...(order.get(step) ?? []), ms]);
+  const steps = [...order]
+    .sort(
+      (a, b) =>
+        percentile(
+          [...a[1]].sort((x, y) => x - y),
+          50,
+        ) -
+        percentile(
+          [...b[1]].sort((x, y) => x - y),
+          50,
+        ),
+    )
+    .map(([step]) => step);
+  const lines = [`| step | ${results.map((r) => r.label).join(' | ')} |`, `|---|${results.map(() => '--:').join('|')}|`];
+  for (const step of steps)
+    lines.push(
+      `| \`${step}\` | ${results.map((r) => `${p50(r.samples.flatMap((s) => (s.steps?.[step] === undefined ? [] : [s.steps[step]])))} (${r.samples.filter((s) => s.steps?.[step] !== undefined).length})`).join(' | ')} |`,
+    );
+  lines.push(`| first decoded partner frame | ${results.map((r) => p50(r.samples.map((s) => s.toFrameMs))).join(' | ')} |`);
+  return lines;
 }
