@@ -16,6 +16,34 @@ export interface BotCounters {
   chatsReceived: number;
   consumeFailures: number;
   requestFailures: number;
+  /** Failed requests and consumes by error code (or error name). */
+  failureKinds: Record<string, number>;
+  /** From Next (or partner.left) to the next `paired`, in ms. */
+  pairingLatenciesMs: number[];
+}
+
+const WORDS = [
+  'hello',
+  'there',
+  'weather',
+  'music',
+  'coffee',
+  'travel',
+  'books',
+  'river',
+  'garden',
+  'summer',
+  'mountain',
+  'guitar',
+  'planet',
+  'window',
+  'orange',
+  'football',
+];
+
+/** A different sentence each time: the server's repeat filter blocks a sender's near-identical messages. */
+function greeting(): string {
+  return Array.from({ length: 6 }, () => WORDS[Math.floor(Math.random() * WORDS.length)]).join(' ');
 }
 
 export class Bot {
@@ -23,7 +51,16 @@ export class Bot {
   readonly #signaling: BotSignaling;
   readonly #media: SyntheticMedia | null;
   readonly #link: MediaLink | null;
-  readonly counters: BotCounters = { pairings: 0, chatsReceived: 0, consumeFailures: 0, requestFailures: 0 };
+  readonly counters: BotCounters = {
+    pairings: 0,
+    chatsReceived: 0,
+    consumeFailures: 0,
+    requestFailures: 0,
+    failureKinds: {},
+    pairingLatenciesMs: [],
+  };
+  /** When the current search began (Next pressed or partner left), while one is under way. */
+  #searchingSince: number | null = null;
   #paired = false;
   #stopped = false;
 
@@ -63,6 +100,7 @@ export class Bot {
   async next(): Promise<void> {
     if (!this.#paired || this.#stopped) return;
     this.#paired = false;
+    this.#searchingSince = performance.now();
     this.#link?.closeConsumers();
     await this.#search(['next', 'start']);
   }
@@ -86,10 +124,13 @@ export class Bot {
       case 'paired':
         this.#paired = true;
         this.counters.pairings++;
-        if (this.mode === 'text') this.#request(this.#signaling.request('chat', { text: 'hello from a load bot' }));
+        if (this.#searchingSince !== null) this.counters.pairingLatenciesMs.push(performance.now() - this.#searchingSince);
+        this.#searchingSince = null;
+        if (this.mode === 'text') this.#request(this.#signaling.request('chat', { text: greeting() }));
         return;
       case 'partner.left':
         this.#paired = false;
+        this.#searchingSince = performance.now();
         this.#link?.closeConsumers();
         void this.#search(['start', 'next']);
         return;
@@ -121,8 +162,10 @@ export class Bot {
     if (!this.#link) return;
     try {
       await this.#link.consume(consumers);
-    } catch {
-      if (!this.#stopped) this.counters.consumeFailures++;
+    } catch (error) {
+      if (this.#stopped) return;
+      this.counters.consumeFailures++;
+      this.#countFailure(error);
     }
   }
 
@@ -135,15 +178,25 @@ export class Bot {
         return;
       } catch (error) {
         if (isRequestError(error, 'wrong_state')) continue;
-        if (!this.#stopped) this.counters.requestFailures++;
+        if (!this.#stopped) this.#countRequestFailure(error);
         return;
       }
     }
   }
 
   #request(promise: Promise<unknown>): void {
-    promise.catch(() => {
-      if (!this.#stopped) this.counters.requestFailures++;
+    promise.catch((error: unknown) => {
+      if (!this.#stopped) this.#countRequestFailure(error);
     });
+  }
+
+  #countRequestFailure(error: unknown): void {
+    this.counters.requestFailures++;
+    this.#countFailure(error);
+  }
+
+  #countFailure(error: unknown): void {
+    const kind = isRequestError(error) ? error.code : error instanceof Error ? error.name : 'unknown';
+    this.counters.failureKinds[kind] = (this.counters.failureKinds[kind] ?? 0) + 1;
   }
 }

@@ -11,7 +11,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { churnLine, costTable, marginalPairsPerCore, pairsPerCore, receiverTable } from './report.js';
+import { churnLine, costTable, largestSustained, marginalPairsPerCore, memorySlope, pairsPerCore, receiverTable } from './report.js';
 import { runLoad, type LoadOptions, type LoadResult } from './run.js';
 
 const counts = z
@@ -91,14 +91,25 @@ async function main(): Promise<void> {
   console.log(costTable(results));
   const videoSteps = results.filter((result) => result.botsUp.video > 0);
   const largest = videoSteps.at(-1);
-  if (largest) {
-    console.log('\n### Pairs per core, extrapolated\n');
-    console.log(pairsPerCore(largest));
+  const sustained = largestSustained(videoSteps);
+  if (largest && sustained) {
+    console.log(`\n### Pairs per core, extrapolated (largest step the generator kept at full rate: ${sustained.botsUp.video / 2} pairs)\n`);
+    console.log(pairsPerCore(sustained));
     const smallest = videoSteps[0];
-    if (smallest && smallest !== largest) console.log('\n' + marginalPairsPerCore(smallest, largest));
-    console.log(`\n### Receivers at the largest video step (${largest.botsUp.video / 2} pairs, ${largest.windowSeconds.toFixed(1)} s window)\n`);
-    console.log(receiverTable(largest));
+    if (smallest && smallest !== sustained) console.log('\n' + marginalPairsPerCore(smallest, sustained));
+    for (const step of sustained === largest ? [largest] : [sustained, largest]) {
+      console.log(
+        `\n### Receivers at ${step.botsUp.video / 2} pairs (${step.windowSeconds.toFixed(1)} s window${step === sustained ? ', largest sustained' : ', past what this machine sustains'})\n`,
+      );
+      console.log(receiverTable(step));
+    }
   }
+  const textSteps = results.filter((result) => result.botsUp.video === 0 && result.botsUp.text > 0);
+  const slopes = [
+    videoSteps.length > 1 ? memorySlope(videoSteps[0]!, videoSteps.at(-1)!, 'video chatters') : '',
+    textSteps.length > 1 ? memorySlope(textSteps[0]!, textSteps.at(-1)!, 'text chatters') : '',
+  ].filter(Boolean);
+  if (slopes.length > 0) console.log('\n### Memory per chatter (slope of RSS between steps)\n\n' + slopes.join('\n'));
   if (churn) {
     console.log('\n### Churn\n');
     console.log(costTable([churn]));

@@ -16,7 +16,9 @@ export interface StepFigures {
   workerMsPerStream: number | null;
   workerUsPerPacket: number | null;
   nodeMsPerChatter: number | null;
-  nodeRssMbPerChatter: number | null;
+  nodeRssMb: number;
+  workerRssMb: number;
+  packetsPerSecond: number;
   workerRssMbPerVideoChatter: number | null;
   packetsPerSecondPerStream: number | null;
 }
@@ -37,7 +39,9 @@ export function figuresOf(result: LoadResult): StepFigures {
     workerMsPerStream: streams > 0 ? workerMsPerSecond / streams : null,
     workerUsPerPacket: packets > 0 ? (cpu.workers / packets) * 1e6 : null,
     nodeMsPerChatter: chatters > 0 ? nodeMsPerSecond / chatters : null,
-    nodeRssMbPerChatter: chatters > 0 ? (rss.nodeLoaded - rss.nodeIdle) / MB / chatters : null,
+    nodeRssMb: rss.nodeLoaded / MB,
+    workerRssMb: rss.workersLoaded / MB,
+    packetsPerSecond: packets / windowSeconds,
     workerRssMbPerVideoChatter: botsUp.video > 0 ? (rss.workersLoaded - rss.workersIdle) / MB / botsUp.video : null,
     packetsPerSecondPerStream: streams > 0 ? packets / windowSeconds / streams : null,
   };
@@ -47,13 +51,13 @@ const f = (value: number | null, digits = 2): string => (value === null ? '–' 
 
 export function costTable(results: readonly LoadResult[]): string {
   const lines = [
-    '| load | window (s) | worker CPU (ms/s) | per stream (ms/s) | per packet (µs) | pkt/s per stream | Node CPU (ms/s) | per chatter (ms/s) | Node RSS Δ per chatter (MB) | worker RSS Δ per video chatter (MB) |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| load | window (s) | worker CPU (ms/s) | per stream (ms/s) | per packet (µs) | pkt/s per stream | Node CPU (ms/s) | per chatter (ms/s) | Node RSS (MB) | worker RSS (MB) | worker RSS Δ per video chatter (MB) |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
   ];
   for (const result of results) {
     const s = figuresOf(result);
     lines.push(
-      `| ${s.label} | ${result.windowSeconds.toFixed(1)} | ${f(s.workerMsPerSecond, 1)} | ${f(s.workerMsPerStream)} | ${f(s.workerUsPerPacket, 1)} | ${f(s.packetsPerSecondPerStream, 1)} | ${f(s.nodeMsPerSecond, 1)} | ${f(s.nodeMsPerChatter)} | ${f(s.nodeRssMbPerChatter, 3)} | ${f(s.workerRssMbPerVideoChatter, 3)} |`,
+      `| ${s.label} | ${result.windowSeconds.toFixed(1)} | ${f(s.workerMsPerSecond, 1)} | ${f(s.workerMsPerStream)} | ${f(s.workerUsPerPacket, 1)} | ${f(s.packetsPerSecondPerStream, 1)} | ${f(s.nodeMsPerSecond, 1)} | ${f(s.nodeMsPerChatter)} | ${f(s.nodeRssMb, 1)} | ${f(s.workerRssMb, 1)} | ${f(s.workerRssMbPerVideoChatter, 3)} |`,
     );
   }
   return lines.join('\n');
@@ -73,6 +77,17 @@ export function receiverTable(result: LoadResult): string {
     kindRow('audio', inbound.audio, windowSeconds),
     kindRow('video', inbound.video, windowSeconds),
   ].join('\n');
+}
+
+/**
+ * The largest video step whose senders kept at least 90 % of the smallest step's packet rate per
+ * stream: past it, the generator (not the server) is what runs out of CPU.
+ */
+export function largestSustained(videoSteps: readonly LoadResult[]): LoadResult | undefined {
+  const first = videoSteps[0];
+  if (!first) return undefined;
+  const nominal = figuresOf(first).packetsPerSecondPerStream ?? 0;
+  return videoSteps.filter((step) => (figuresOf(step).packetsPerSecondPerStream ?? 0) >= 0.9 * nominal).at(-1);
 }
 
 /** The extrapolation, with the arithmetic written out, from the largest video step. */
@@ -102,21 +117,41 @@ export function marginalPairsPerCore(smallest: LoadResult, largest: LoadResult):
   const pairsA = smallest.botsUp.video / 2;
   const pairsB = largest.botsUp.video / 2;
   if (pairsB <= pairsA) return 'one video step only: no marginal figure';
-  const worker = (b.workerMsPerSecond - a.workerMsPerSecond) / (pairsB - pairsA);
+  // Per packet rather than per pair: a loaded generator sends fewer packets than it should.
+  const usPerPacket = ((b.workerMsPerSecond - a.workerMsPerSecond) / (b.packetsPerSecond - a.packetsPerSecond)) * 1000;
+  const packetsPerPair = a.packetsPerSecond / pairsA;
+  const worker = (usPerPacket * packetsPerPair) / 1000;
   const node = (b.nodeMsPerSecond - a.nodeMsPerSecond) / (pairsB - pairsA);
   return [
-    `Marginal cost, from ${pairsA} to ${pairsB} pairs:`,
-    `- worker: (${b.workerMsPerSecond.toFixed(1)} − ${a.workerMsPerSecond.toFixed(1)}) ms/s ÷ ${pairsB - pairsA} pairs = ${worker.toFixed(2)} ms/s per pair (${(worker / STREAMS_PER_PAIR).toFixed(2)} per stream)`,
+    `Marginal cost, from ${pairsA} to ${pairsB} pairs (what one more pair adds to a running server):`,
+    `- worker per packet: (${b.workerMsPerSecond.toFixed(1)} − ${a.workerMsPerSecond.toFixed(1)}) ms/s ÷ (${b.packetsPerSecond.toFixed(0)} − ${a.packetsPerSecond.toFixed(0)}) packets/s = ${usPerPacket.toFixed(1)} µs`,
+    `- worker per pair at the rate of the ${pairsA}-pair step (${packetsPerPair.toFixed(0)} packets/s per pair): ${usPerPacket.toFixed(1)} µs × ${packetsPerPair.toFixed(0)} = ${worker.toFixed(2)} ms/s (${(worker / STREAMS_PER_PAIR).toFixed(2)} per stream)`,
     `- Node: (${b.nodeMsPerSecond.toFixed(1)} − ${a.nodeMsPerSecond.toFixed(1)}) ms/s ÷ ${pairsB - pairsA} pairs = ${node.toFixed(2)} ms/s per pair`,
-    `- SFU alone: 1000 ÷ ${worker.toFixed(2)} = **${(1000 / worker).toFixed(0)} pairs per core**; SFU + Node: 1000 ÷ (${worker.toFixed(2)} + ${node.toFixed(2)}) = **${(1000 / (worker + node)).toFixed(0)} pairs per core**`,
+    `- SFU alone: 1000 ÷ ${worker.toFixed(2)} = **${(1000 / worker).toFixed(0)} pairs per core**; SFU + Node: 1000 ÷ (${worker.toFixed(2)} + ${Math.max(0, node).toFixed(2)}) = **${(1000 / (worker + Math.max(0, node))).toFixed(0)} pairs per core**`,
   ].join('\n');
 }
 
+/** Memory per chatter as the slope of the server's RSS between two steps of the same kind. */
+export function memorySlope(a: LoadResult, b: LoadResult, what: string): string {
+  const chattersA = a.botsUp.video + a.botsUp.text;
+  const chattersB = b.botsUp.video + b.botsUp.text;
+  if (chattersB <= chattersA) return '';
+  const node = (b.rss.nodeLoaded - a.rss.nodeLoaded) / MB / (chattersB - chattersA);
+  const workers = (b.rss.workersLoaded - a.rss.workersLoaded) / MB / (chattersB - chattersA);
+  return (
+    `- ${what}: Node (${(b.rss.nodeLoaded / MB).toFixed(1)} − ${(a.rss.nodeLoaded / MB).toFixed(1)}) MB ÷ ${chattersB - chattersA} chatters = ${node.toFixed(3)} MB per chatter; ` +
+    `workers (${(b.rss.workersLoaded / MB).toFixed(1)} − ${(a.rss.workersLoaded / MB).toFixed(1)}) MB ÷ ${chattersB - chattersA} = ${workers.toFixed(3)} MB per chatter`
+  );
+}
+
 export function churnLine(result: LoadResult): string {
-  const { nextPresses, pairings, failures, pairedAtEnd, botsUp, windowSeconds, textChatsReceived } = result;
+  const { nextPresses, pairings, failures, pairedAtEnd, botsUp, windowSeconds, textChatsReceived, pairingLatencyMs } = result;
+  const kinds = Object.entries(failures.kinds).map(([kind, count]) => `${kind} ${count}`);
   return (
     `${nextPresses} Next presses in ${windowSeconds.toFixed(1)} s (one every ${result.options.churnEverySeconds} s); ${pairings} pairings in all ` +
     `(set-up included); paired at the end: ${pairedAtEnd.video}/${botsUp.video} video, ${pairedAtEnd.text}/${botsUp.text} text; ` +
-    `text messages received: ${textChatsReceived}; failures: ${failures.botSetup} bot set-ups, ${failures.consume} consumes, ${failures.requests} requests`
+    `text messages received: ${textChatsReceived}; failures: ${failures.botSetup} bot set-ups, ${failures.consume} consumes, ${failures.requests} requests` +
+    (kinds.length > 0 ? ` (${kinds.join(', ')})` : '') +
+    `; Next (or partner left) → paired: ${pairingLatencyMs.count} searches, p50 ${pairingLatencyMs.p50.toFixed(0)} ms, p99 ${pairingLatencyMs.p99.toFixed(0)} ms, max ${pairingLatencyMs.max.toFixed(0)} ms`
   );
 }

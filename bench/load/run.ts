@@ -5,6 +5,7 @@
  * set, has one bot of a random pair press Next every `churnEverySeconds` during the window. Every
  * wait is bounded; everything is closed at the end, also on failure.
  */
+import { loadavg } from 'node:os';
 import { Bot } from './bot.js';
 import { COUNTERS, sumInbound, type InboundByKind } from './receiver-stats.js';
 import { sampleProcess, startServerProcess, type ProcessSample, type ServerProcess } from './server-process.js';
@@ -30,7 +31,9 @@ export interface LoadResult {
   nextPresses: number;
   pairings: number;
   textChatsReceived: number;
-  failures: { consume: number; requests: number; botSetup: number };
+  failures: { consume: number; requests: number; botSetup: number; kinds: Record<string, number> };
+  /** Next (or partner left) → paired, over the window's searches, in ms. */
+  pairingLatencyMs: { count: number; p50: number; p99: number; max: number };
   /** CPU seconds used in the window. */
   cpu: { node: number; workers: number };
   /** Resident memory before any bot and at the end of the window. */
@@ -103,9 +106,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const server = await startServerProcess({ mediasoupWorkers: options.mediasoupWorkers, moderation: options.moderation });
   const video: Bot[] = [];
   const text: Bot[] = [];
-  const failures = { consume: 0, requests: 0, botSetup: 0 };
+  const failures = { consume: 0, requests: 0, botSetup: 0, kinds: {} as Record<string, number> };
   try {
-    await sleep(1000);
+    // Let start-up garbage settle before the idle reading.
+    await sleep(3000);
     const idle = readServer(server);
     video.push(...(await startBots(server.origin, 'video', options.videoPairs * 2, options.connectConcurrency, failures)));
     text.push(...(await startBots(server.origin, 'text', options.textBots, options.connectConcurrency * 4, failures)));
@@ -120,6 +124,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
     const before = readServer(server);
     const inboundBefore = await inboundOf(video);
+    for (const bot of all) bot.counters.pairingLatenciesMs.length = 0;
     const startedAt = performance.now();
     let nextPresses = 0;
     const churn =
@@ -141,8 +146,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     for (const bot of all) {
       failures.consume += bot.counters.consumeFailures;
       failures.requests += bot.counters.requestFailures;
+      for (const [kind, count] of Object.entries(bot.counters.failureKinds)) failures.kinds[kind] = (failures.kinds[kind] ?? 0) + count;
     }
-    const { loadavg } = await import('node:os');
+    const latencies = all.flatMap((bot) => bot.counters.pairingLatenciesMs).sort((a, b) => a - b);
+    const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
     return {
       options,
       windowSeconds,
@@ -152,6 +159,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       pairings: all.reduce((sum, bot) => sum + bot.counters.pairings, 0),
       textChatsReceived: text.reduce((sum, bot) => sum + bot.counters.chatsReceived, 0),
       failures,
+      pairingLatencyMs: { count: latencies.length, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? 0 },
       cpu: { node: after.node.cpuSeconds - before.node.cpuSeconds, workers: after.workers.cpuSeconds - before.workers.cpuSeconds },
       rss: { nodeIdle: idle.node.rssBytes, nodeLoaded: after.node.rssBytes, workersIdle: idle.workers.rssBytes, workersLoaded: after.workers.rssBytes },
       inbound: minus(inboundAfter, inboundBefore),
