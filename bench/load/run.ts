@@ -34,12 +34,14 @@ export interface LoadResult {
   failures: { consume: number; requests: number; botSetup: number; kinds: Record<string, number> };
   /** Next (or partner left) → paired, over the window's searches, in ms. */
   pairingLatencyMs: { count: number; p50: number; p99: number; max: number };
-  /** CPU seconds used in the window. */
-  cpu: { node: number; workers: number };
+  /** CPU seconds used in the window (decoders: the frame tap's ffmpeg processes, moderation on). */
+  cpu: { node: number; workers: number; decoders: number };
   /** Resident memory before any bot and at the end of the window. */
   rss: { nodeIdle: number; nodeLoaded: number; workersIdle: number; workersLoaded: number };
   /** Receivers' counters over the window (deltas; without churn, the same consumers throughout). */
   inbound: InboundByKind;
+  /** Video bots that, at the end, had received their partner's audio and decoded its video. */
+  videoBotsReceivingBoth: number;
   /** Receivers' counters at the end (totals of the consumers then alive). */
   inboundTotals: InboundByKind;
   loadAverage: number[];
@@ -54,9 +56,9 @@ function sumSamples(samples: readonly (ProcessSample | null)[]): ProcessSample {
   });
 }
 
-function readServer(server: ServerProcess): { node: ProcessSample; workers: ProcessSample } {
+function readServer(server: ServerProcess): { node: ProcessSample; workers: ProcessSample; decoders: ProcessSample } {
   const node = sampleProcess(server.pid) ?? { cpuSeconds: 0, rssBytes: 0 };
-  return { node, workers: sumSamples(server.workerPids().map(sampleProcess)) };
+  return { node, workers: sumSamples(server.workerPids().map(sampleProcess)), decoders: sumSamples(server.decoderPids().map(sampleProcess)) };
 }
 
 async function inboundOf(bots: readonly Bot[]): Promise<InboundByKind> {
@@ -141,6 +143,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (churn) clearInterval(churn);
     const after = readServer(server);
     const inboundAfter = await inboundOf(video);
+    const perBot = await Promise.all(video.map(async (bot) => inboundOf([bot])));
+    const videoBotsReceivingBoth = perBot.filter((inbound) => inbound.audio.packetsReceived > 0 && inbound.video.framesDecoded > 0).length;
     const windowSeconds = (performance.now() - startedAt) / 1000;
 
     for (const bot of all) {
@@ -160,9 +164,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       textChatsReceived: text.reduce((sum, bot) => sum + bot.counters.chatsReceived, 0),
       failures,
       pairingLatencyMs: { count: latencies.length, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? 0 },
-      cpu: { node: after.node.cpuSeconds - before.node.cpuSeconds, workers: after.workers.cpuSeconds - before.workers.cpuSeconds },
+      cpu: {
+        node: after.node.cpuSeconds - before.node.cpuSeconds,
+        workers: after.workers.cpuSeconds - before.workers.cpuSeconds,
+        decoders: after.decoders.cpuSeconds - before.decoders.cpuSeconds,
+      },
       rss: { nodeIdle: idle.node.rssBytes, nodeLoaded: after.node.rssBytes, workersIdle: idle.workers.rssBytes, workersLoaded: after.workers.rssBytes },
       inbound: minus(inboundAfter, inboundBefore),
+      videoBotsReceivingBoth,
       inboundTotals: inboundAfter,
       loadAverage: loadavg(),
     };

