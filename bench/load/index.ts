@@ -65,8 +65,9 @@ async function main(): Promise<void> {
     connectConcurrency: 4,
   };
   const steps: LoadOptions[] = [
-    ...args.pairs.map((videoPairs) => ({ ...base, videoPairs, textBots: 0, churnEverySeconds: 0 })),
-    ...args.text.map((textBots) => ({ ...base, videoPairs: 0, textBots, churnEverySeconds: 0 })),
+    // A 0 (e.g. --text 0) means no such step.
+    ...args.pairs.filter((n) => n > 0).map((videoPairs) => ({ ...base, videoPairs, textBots: 0, churnEverySeconds: 0 })),
+    ...args.text.filter((n) => n > 0).map((textBots) => ({ ...base, videoPairs: 0, textBots, churnEverySeconds: 0 })),
   ];
   const churnStep: LoadOptions | null =
     args['churn-pairs'] + args['churn-text'] > 0
