@@ -42,6 +42,7 @@ export default async function checkPrerequisites(): Promise<void> {
   for (const [pkg, what] of [
     ['s3rver', 'the S3 server the evidence tests run'],
     ['puppeteer-core', 'what drives Firefox in the end-to-end tests'],
+    ['@roamhq/wrtc', "the WebRTC of the load generator's bots"],
   ]) {
     try {
       createRequire(join(projectRoot, 'package.json')).resolve(pkg as string);
