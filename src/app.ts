@@ -160,6 +160,7 @@ export class App {
       const lobby = new Lobby(
         { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes }, metrics },
         {
+          simulcast: config.simulcast,
           matchRetryMs: config.matchRetryMs,
           interestFallbackMs: config.matchInterestFallbackMs,
           interestKey: ipHashSecret,

@@ -2,7 +2,8 @@
 
 export const CAMERA_CONSTRAINTS: MediaStreamConstraints = {
   audio: true,
-  video: { width: 640, height: 480 },
+  // 720p so that every simulcast layer exists (Chrome drops layers of a small picture: 1/4 of 720p is 320x180).
+  video: { width: { ideal: 1280 }, height: { ideal: 720 } },
 };
 
 export async function openCamera(): Promise<MediaStream> {

@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import type { ConsumerDescription } from '../../src/protocol/messages.js';
+import { SIMULCAST_LAYERS, type ConsumerDescription } from '../../src/protocol/messages.js';
 import { Emitter } from './emitter.js';
 import { linkFailureCause, type LinkFailureCause } from './link-failure.js';
 import type { Requester } from './signaling.js';
@@ -35,10 +35,13 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   /** Bumped whenever the consumer set is dropped, so a consume in flight knows it is stale. */
   #epoch = 0;
   #closed = false;
+  /** Send video as the server's simulcast layers (media.capabilities says). */
+  readonly #simulcast: boolean;
 
-  private constructor(signaling: Requester, send: types.Transport, recv: types.Transport, failureCause: LinkFailureCause) {
+  private constructor(signaling: Requester, send: types.Transport, recv: types.Transport, failureCause: LinkFailureCause, simulcast: boolean) {
     super();
     this.#signaling = signaling;
+    this.#simulcast = simulcast;
     this.#send = send;
     this.#recv = recv;
     this.#failureCause = failureCause;
@@ -49,7 +52,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
    * track of `stream`, then applies `paused` (mute / camera off) on both sides.
    */
   static async create(signaling: Requester, stream: MediaStream, paused: PausedKinds): Promise<MediaLink> {
-    const { routerRtpCapabilities } = await signaling.request('media.capabilities', {});
+    const { routerRtpCapabilities, simulcast } = await signaling.request('media.capabilities', {});
     const device = new Device();
     // The server's capabilities are validated by mediasoup-client (it throws a TypeError on bad ones).
     await device.load({ routerRtpCapabilities: routerRtpCapabilities });
@@ -65,7 +68,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
       throw error;
     }
     const serverAddresses = [send, recv].flatMap((options) => candidateAddresses(options.iceCandidates));
-    const link = new MediaLink(signaling, sendTransport, recvTransport, linkFailureCause(device.handlerName, serverAddresses));
+    const link = new MediaLink(signaling, sendTransport, recvTransport, linkFailureCause(device.handlerName, serverAddresses), simulcast === true);
     try {
       link.#wire();
       for (const kind of KINDS) {
@@ -175,7 +178,8 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   }
 
   async #produce(kind: MediaKind, track: MediaStreamTrack, paused: boolean): Promise<void> {
-    const producer = await this.#send.produce({ track, stopTracks: false, disableTrackOnPause: true });
+    const layers = kind === 'video' && this.#simulcast ? { encodings: SIMULCAST_LAYERS.map((layer) => ({ ...layer })) } : {};
+    const producer = await this.#send.produce({ track, stopTracks: false, disableTrackOnPause: true, ...layers });
     this.#producers.set(kind, producer);
     if (paused || producer.paused) await this.setPaused(kind, true);
   }

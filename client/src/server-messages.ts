@@ -13,6 +13,7 @@ const KNOWN_TYPES = {
   'partner.blur': true,
   'media.consume': true,
   'media.reset': true,
+  'media.layers': true,
   chat: true,
   'chat.warning': true,
   typing: true,

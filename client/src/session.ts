@@ -3,6 +3,7 @@ import { reconnectDelayMs } from './backoff.js';
 import { describeCameraError, stopStream } from './camera.js';
 import { ChatLog } from './chat-log.js';
 import type { UiState } from './controls.js';
+import { PartnerQuality } from './connection-quality.js';
 import { ConnectionLostError, describeError, isRequestError } from './errors.js';
 import { linkFailureNotice } from './link-failure.js';
 import type { ChatSettings } from './landing.js';
@@ -29,6 +30,7 @@ export class ChatSession {
   readonly #log: ChatLog;
   readonly #typing: TypingNotifier;
   readonly #video: VideoCall;
+  readonly #quality: PartnerQuality;
   #settings: ChatSettings | null = null;
   /** The user wants to be chatting: searching again after a reconnect or media reset. */
   #active = false;
@@ -50,6 +52,7 @@ export class ChatSession {
       if (notice.place === 'panel') this.#view.showMediaError(notice.text);
       else this.#view.setStatus(notice.text);
     });
+    this.#quality = new PartnerQuality(view.partnerQuality, () => this.#video.recvStats());
     signaling.on('push', (message) => this.#onPush(message));
     signaling.on('lost', () => this.#onLost());
   }
@@ -309,6 +312,9 @@ export class ChatSession {
       case 'media.consume':
         if (this.#active && this.#settings?.mode === 'video') void this.#consume(message.consumers);
         return;
+      case 'media.layers':
+        if (this.#state === 'paired') this.#quality.layers(message);
+        return;
       case 'media.reset':
         this.#video.reset();
         this.#view.setRemoteStream(null);
@@ -357,7 +363,10 @@ export class ChatSession {
   async #consume(consumers: Parameters<VideoCall['consume']>[0]): Promise<void> {
     try {
       const stream = await this.#video.consume(consumers);
-      if (stream && this.#active) this.#view.setRemoteStream(stream);
+      if (stream && this.#active) {
+        this.#view.setRemoteStream(stream);
+        this.#quality.start();
+      }
     } catch (error) {
       if (error instanceof ConnectionLostError) return;
       console.warn('consume() | failed', error);
@@ -384,6 +393,7 @@ export class ChatSession {
     this.#view.setRemoteStream(null);
     this.#view.setPartnerMedia(null);
     this.#view.setPartnerBlurred(false);
+    this.#quality.stop();
     this.#typing.reset();
     this.#log.setPartnerTyping(false);
   }

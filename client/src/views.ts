@@ -32,6 +32,8 @@ export class ChatView {
   readonly #sharedInterests = byId('shared-interests', HTMLElement);
   readonly #partnerCountry = byId('partner-country', HTMLElement);
   readonly #partnerMedia = byId('partner-media', HTMLElement);
+  /** The connection-quality note under the partner's video (client/src/connection-quality.ts). */
+  readonly partnerQuality = byId('partner-quality', HTMLElement);
   readonly #localOff = byId('local-off', HTMLElement);
   readonly #waitingOverlay = byId('remote-overlay', HTMLElement);
   readonly #nextLabel = byId('next-label', HTMLElement);

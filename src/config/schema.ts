@@ -50,6 +50,8 @@ export const configSchema = z
     /** mediasoup workers; 0 means one per CPU core. */
     mediasoupWorkers: int(0, 256),
     rtcListenIp: z.string().ip(),
+    /** Browsers send video as three VP8 spatial layers and each receiver gets the one its link carries (docs/simulcast.md). */
+    simulcast: bool,
     /** Address put in ICE candidates when it differs from rtcListenIp (NAT, 0.0.0.0). */
     rtcAnnouncedIp: z.string(),
     /**

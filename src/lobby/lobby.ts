@@ -24,6 +24,8 @@ const ENDED_BY_MODERATION = 'Your connection was ended by moderation for a child
 const DRAINING = 'This server is being taken out of service. Reconnecting you to another one…';
 
 export interface LobbyOptions {
+  /** Tell browsers to send video as simulcast layers (config `simulcast`). */
+  simulcast: boolean;
   /** A waiting chatter is asked about again this often (a new arrival finds them anyway). */
   matchRetryMs: number;
   /** A waiting chatter with interests is asked about again once this has passed. */
@@ -68,6 +70,7 @@ export class Lobby {
   readonly #interests: InterestTokens;
   readonly #retryMs: number;
   readonly #fallbackMs: number;
+  readonly #simulcast: boolean;
   #online = 0;
   /** Set while draining: called when a chatter leaves, to notice an empty node. */
   #onLeft: (() => void) | undefined;
@@ -100,6 +103,7 @@ export class Lobby {
     });
     this.#retryMs = options.matchRetryMs;
     this.#fallbackMs = options.interestFallbackMs;
+    this.#simulcast = options.simulcast;
     this.#retries = new WaitingRetries(
       { chatters: this.#chatters, matchmaker: parts.matchmaker, pairing: this.#pairing, metrics: parts.metrics, requeue: (chatter) => this.#enqueue(chatter) },
       { retryMs: options.matchRetryMs, ticketLossMs: options.ticketLossMs },
@@ -196,7 +200,7 @@ export class Lobby {
           await this.#reporting.report(chatter, message.id, message.reason);
           return;
         case 'media.capabilities':
-          reply.reply(message.id, message.type, await mediaCapabilities(this.#pool));
+          reply.reply(message.id, message.type, await mediaCapabilities(this.#pool, this.#simulcast));
           return;
         case 'media.transports':
           reply.reply(message.id, message.type, await mediaTransports(chatter, this.#pool, message));

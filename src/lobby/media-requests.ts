@@ -27,7 +27,7 @@ function mediaOf(chatter: Chatter): ChatterMedia {
 }
 
 // eslint-disable-next-line @typescript-eslint/require-await -- async so that a missing worker is a rejection, like every other request
-export async function mediaCapabilities(pool: WorkerPool): Promise<ResponseData['media.capabilities']> {
+export async function mediaCapabilities(pool: WorkerPool, simulcast: boolean): Promise<ResponseData['media.capabilities']> {
   const slot = (() => {
     try {
       return pool.pick();
@@ -35,7 +35,7 @@ export async function mediaCapabilities(pool: WorkerPool): Promise<ResponseData[
       throw new RequestError('media_unavailable', 'no media worker is available');
     }
   })();
-  return { routerRtpCapabilities: slot.router.rtpCapabilities as unknown as Record<string, unknown> };
+  return { routerRtpCapabilities: slot.router.rtpCapabilities as unknown as Record<string, unknown>, simulcast };
 }
 
 /** Creates (or recreates) the chatter's transports on the least-loaded worker. */

@@ -169,7 +169,9 @@ export class Pairing implements PairEvents {
     try {
       const imported = await partner.importMedia(media.slot.router);
       if (self.partner !== partner) return;
-      const consumers = await media.consume(imported.producerIds);
+      const consumers = await media.consume(imported.producerIds, (notice) => {
+        if (self.partner === partner) self.connection.send({ type: 'media.layers', ...notice });
+      });
       if (self.partner !== partner) {
         media.closeConsumers();
         return;

@@ -2,6 +2,10 @@ import type { types } from 'mediasoup';
 import type { ConsumerDescription, TransportDescription } from '../protocol/messages.js';
 import type { MediaSlot } from './worker-pool.js';
 import { ensurePiped } from './pipe.js';
+import { consumerLayerCounts, layersNotice, preferredLayers } from './layer-cap.js';
+
+/** Told of each change of the spatial layer a consumer sends (simulcast producers only). */
+export type LayersListener = (notice: { spatialLayer: number | null; of: number }) => void;
 
 export type MediaKind = 'audio' | 'video';
 export type Direction = 'send' | 'recv';
@@ -129,12 +133,23 @@ export class ChatterMedia {
    * Consumers (paused) on this chatter's receive transport for the partner's producers, which must
    * be in this chatter's router already (pipeTo(), or a pipe from another node).
    */
-  async consume(producerIds: readonly string[]): Promise<ConsumerDescription[]> {
+  async consume(producerIds: readonly string[], onLayers?: LayersListener): Promise<ConsumerDescription[]> {
     this.#assertOpen();
     const descriptions: ConsumerDescription[] = [];
     for (const producerId of producerIds) {
       if (!this.slot.router.canConsume({ producerId, rtpCapabilities: this.#rtpCapabilities })) continue;
       const consumer = await this.#transports.recv.consume({ producerId, rtpCapabilities: this.#rtpCapabilities, paused: true });
+      if (consumer.type === 'simulcast') {
+        const counts = consumerLayerCounts(consumer);
+        await consumer.setPreferredLayers(preferredLayers(counts, 'partner'));
+        let told: number | null | undefined;
+        consumer.on('layerschange', (layers) => {
+          const notice = layersNotice(counts, layers);
+          if (!notice || notice.spatialLayer === told) return;
+          told = notice.spatialLayer;
+          onLayers?.(notice);
+        });
+      }
       this.#consumers.set(consumer.id, consumer);
       consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
       descriptions.push({ id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters });

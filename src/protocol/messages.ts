@@ -79,6 +79,28 @@ export function closeReasonOf(code: number): CloseReason | null {
   return CLOSE_REASONS.find((reason) => CLOSE_CODES[reason] === code) ?? null;
 }
 
+/**
+ * The spatial layers a simulcast sender encodes, lowest first: how much smaller than the camera each
+ * is, and its bitrate cap (docs/simulcast.md).
+ */
+export const SIMULCAST_LAYERS: readonly { scaleResolutionDownBy: number; maxBitrate: number }[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 100_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 300_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 900_000 },
+];
+
+/** The server's `media.layers` push, checked by the client before it says anything about it. */
+export const mediaLayersSchema = z.object({
+  type: z.literal('media.layers'),
+  spatialLayer: z
+    .number()
+    .int()
+    .min(0)
+    .max(SIMULCAST_LAYERS.length - 1)
+    .nullable(),
+  of: z.number().int().min(1).max(SIMULCAST_LAYERS.length),
+});
+
 export interface ConsumerDescription {
   id: string;
   producerId: string;
@@ -102,7 +124,8 @@ export interface ResponseData {
   chat: { text: string };
   typing: undefined;
   report: { referenceId: string };
-  'media.capabilities': { routerRtpCapabilities: Record<string, unknown> };
+  /** `simulcast`: send video as the spatial layers of SIMULCAST_LAYERS (else one encoding). */
+  'media.capabilities': { routerRtpCapabilities: Record<string, unknown>; simulcast: boolean };
   'media.transports': { send: TransportDescription; recv: TransportDescription };
   'media.connect': undefined;
   'media.produce': { producerId: string };
@@ -130,6 +153,8 @@ export type ServerMessage =
   | { type: 'partner.blur' }
   | { type: 'media.consume'; consumers: ConsumerDescription[] }
   | { type: 'media.reset'; reason: string }
+  /** The layer of the partner's video the SFU now sends us (0 = lowest of `of`; null = none), as the link allows. */
+  | { type: 'media.layers'; spatialLayer: number | null; of: number }
   | { type: 'chat'; text: string }
   | { type: 'chat.warning'; message: string }
   | { type: 'typing'; typing: boolean }

@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import { logger } from '../../logging/logger.js';
 import { DecoderPool } from './decoder-pool.js';
 import { FrameTapError } from './errors.js';
+import { consumerLayerCounts, preferredLayers } from '../layer-cap.js';
 import { KeyframeAssembler, type Vp8Keyframe } from './rtp-vp8.js';
 
 const log = logger('frame-tap');
@@ -86,6 +87,7 @@ export class FrameTap extends EventEmitter<FrameTapEvents> {
       transport = await router.createDirectTransport();
       transport.appData.purpose = 'frame-tap';
       const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities, paused: true });
+      if (consumer.type === 'simulcast') await consumer.setPreferredLayers(preferredLayers(consumerLayerCounts(consumer), 'frame-tap'));
       const vp8 = consumer.rtpParameters.codecs.find((codec) => codec.mimeType.toLowerCase() === 'video/vp8');
       if (!vp8) throw new FrameTapError('bad-producer', `create() | the consumer of producer ${producer.id} carries no VP8`);
       log.debug({ producerId: producer.id, consumerId: consumer.id }, 'create() | tap ready');
