@@ -148,6 +148,7 @@ export class Bot {
       case 'partner.media':
       case 'partner.blur':
       case 'media.reset':
+      case 'media.layers':
       case 'chat.warning':
       case 'typing':
       case 'closing':
