@@ -159,11 +159,10 @@ export class Lobby {
     });
     connection.once('close', () => {
       const current = owner();
-      if (!current) return;
-      const closed = current.serialize(async () => {
+      const closed = current?.serialize(async () => {
         if (!this.#suspensions.suspend(current, this.#onLeft !== undefined)) await this.#leave(current);
       });
-      closed.catch((error: Error) => log.error({ chatter: current.id, err: error.message }, 'leave failed'));
+      closed?.catch((error: Error) => log.error({ chatter: current?.id, err: error.message }, 'leave failed'));
     });
     return chatter;
   }
@@ -239,9 +238,8 @@ export class Lobby {
           return;
         case 'resume': {
           const resumed = await this.#suspensions.resume(chatter, message.id, message.token);
-          if (resumed === chatter) return;
           this.#owners.set(reply, resumed);
-          this.#chatters.delete(chatter.id);
+          if (resumed !== chatter) this.#chatters.delete(chatter.id);
           return;
         }
         default:
@@ -324,6 +322,8 @@ export class Lobby {
     const chatter = this.#chatters.get(action.chatterId);
     if (!chatter) return;
     const done = chatter.serialize(async () => {
+      // A chatter suspended after a drop cannot be told, but must not come back to what moderation ended.
+      if (chatter.gone && action.type !== 'blur') await this.#suspensions.end(chatter);
       if (chatter.gone) return;
       switch (action.type) {
         case 'ban':

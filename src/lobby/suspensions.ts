@@ -93,6 +93,11 @@ export class Suspensions {
     return owner;
   }
 
+  /** Ends a suspended chatter now, as if its grace had run out (moderation ended its chat). */
+  async end(chatter: Chatter): Promise<void> {
+    if (this.#suspended.has(chatter)) await this.#options.leave(chatter);
+  }
+
   /** The chatter left for good: its token and any suspension are forgotten. */
   forget(chatter: Chatter): void {
     this.#forgetToken(chatter);
