@@ -165,6 +165,7 @@ export class App {
           interestFallbackMs: config.matchInterestFallbackMs,
           interestKey: ipHashSecret,
           ticketLossMs: config.nodeRequestTimeoutMs + config.matchRetryMs,
+          resumeGraceMs: config.resumeGraceMs,
         },
       );
       cleanups.push(() => lobby.close());

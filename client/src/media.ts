@@ -145,6 +145,13 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     this.#consumers.clear();
   }
 
+  /** After a resumed drop: both transports take the server's new ICE credentials and reconnect. */
+  async restartIce(ice: { send: Record<string, unknown>; recv: Record<string, unknown> }): Promise<void> {
+    if (this.#closed) return;
+    await this.#send.restartIce({ iceParameters: ice.send as unknown as types.IceParameters });
+    await this.#recv.restartIce({ iceParameters: ice.recv as unknown as types.IceParameters });
+  }
+
   async sendStats(): Promise<object[]> {
     return this.#closed ? [] : Array.from((await this.#send.getStats()).values() as IterableIterator<object>);
   }

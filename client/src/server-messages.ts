@@ -11,6 +11,8 @@ const KNOWN_TYPES = {
   'partner.left': true,
   'partner.media': true,
   'partner.blur': true,
+  'partner.reconnecting': true,
+  'partner.back': true,
   'media.consume': true,
   'media.reset': true,
   'media.layers': true,

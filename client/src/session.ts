@@ -9,8 +9,9 @@ import { linkFailureNotice } from './link-failure.js';
 import type { ChatSettings } from './landing.js';
 import type { MediaKind } from './media.js';
 import type { Push, Signaling } from './signaling.js';
+import { followResumes, partnerConnectionText } from './resumption.js';
 import { partnerLeftText, TEXT } from './texts.js';
-import { TypingNotifier } from './typing.js';
+import { sendTyping, TypingNotifier } from './typing.js';
 import { VideoCall } from './video.js';
 import type { ChatView } from './views.js';
 
@@ -46,7 +47,7 @@ export class ChatSession {
     this.#signaling = signaling;
     this.#view = view;
     this.#log = new ChatLog(view.messages, view.typingIndicator);
-    this.#typing = new TypingNotifier((typing) => this.#sendTyping(typing));
+    this.#typing = new TypingNotifier((typing) => sendTyping(signaling, typing));
     this.#video = new VideoCall(signaling, (cause) => {
       const notice = linkFailureNotice(cause);
       if (notice.place === 'panel') this.#view.showMediaError(notice.text);
@@ -55,6 +56,7 @@ export class ChatSession {
     this.#quality = new PartnerQuality(view.partnerQuality, () => this.#video.recvStats());
     signaling.on('push', (message) => this.#onPush(message));
     signaling.on('lost', () => this.#onLost());
+    followResumes(signaling, this, { setStatus: (text) => view.setStatus(text), partnerLeft: (reason) => this.#partnerLeft(reason) });
   }
 
   get state(): UiState {
@@ -294,15 +296,13 @@ export class ChatSession {
         this.#view.setMatchInfo(message.sharedInterests, message.partnerCountry);
         if (window.matchMedia('(pointer: fine)').matches) this.#view.chatInput.focus();
         return;
-      case 'partner.left': {
-        // Only the current partner can leave; after our own Next we are already searching.
-        if (this.#state !== 'paired') return;
-        const text = partnerLeftText(message.reason);
-        this.#endPartner();
-        this.#log.add('system', text);
-        this.#setState('partner-left', text);
+      case 'partner.left':
+        this.#partnerLeft(message.reason);
         return;
-      }
+      case 'partner.reconnecting':
+      case 'partner.back':
+        if (this.#state === 'paired') this.#view.setStatus(partnerConnectionText(message.type));
+        return;
       case 'partner.media':
         if (this.#state === 'paired') this.#view.setPartnerMedia(message);
         return;
@@ -374,6 +374,15 @@ export class ChatSession {
     }
   }
 
+  #partnerLeft(reason: Parameters<typeof partnerLeftText>[0]): void {
+    // Only the current partner can leave; after our own Next we are already searching.
+    if (this.#state !== 'paired') return;
+    const text = partnerLeftText(reason);
+    this.#endPartner();
+    this.#log.add('system', text);
+    this.#setState('partner-left', text);
+  }
+
   /** The socket is gone, and with it our server-side media and any partner. */
   #onLost(): void {
     this.#video.reset();
@@ -407,15 +416,6 @@ export class ChatSession {
       console.warn('releaseCamera() | failed', error);
       stopStream(camera);
     }
-  }
-
-  #sendTyping(typing: boolean): void {
-    this.#signaling.request('typing', { typing }).catch((error: unknown) => {
-      // The partner may have just left (wrong_state) or the socket dropped: nothing to tell anyone.
-      if (!(error instanceof ConnectionLostError) && !isRequestError(error, 'wrong_state')) {
-        console.warn('typing | not delivered', error);
-      }
-    });
   }
 
   #setState(state: UiState, status: string | null): void {

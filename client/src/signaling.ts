@@ -4,6 +4,7 @@ import {
   type ClientMessageType,
   type CloseReason,
   type ResponseData,
+  type ResumedState,
   type ServerMessage,
 } from '../../src/protocol/messages.js';
 import { reconnectDelayMs } from './backoff.js';
@@ -28,6 +29,10 @@ export type SignalingEvents = {
   push: [Push];
   /** A socket that had been welcomed is gone: everything the server held for us is gone too. */
   lost: [];
+  /** A welcomed socket dropped: reconnecting, and trying to resume the same chatter (docs/resume.md). */
+  dropped: [];
+  /** The server took us back after a drop: same chatter, same partner if `state` is 'paired'. */
+  resumed: [ResumedState];
 };
 
 export interface SignalingOptions {
@@ -59,6 +64,10 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
   #retryTimer: number | null = null;
   #status: ConnectionStatus = 'connecting';
   #stopReason: CloseReason | null = null;
+  /** This page's resume token: in memory only, so a reload is a new visit. */
+  #resumeToken: string | null = null;
+  /** The token to present on the next welcome, after a drop. */
+  #resumeWith: string | null = null;
 
   constructor(options: SignalingOptions) {
     super();
@@ -85,6 +94,13 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
   /** True once the server's `welcome` arrived on the current socket. */
   get ready(): boolean {
     return this.#welcomed && this.#status === 'open';
+  }
+
+  /** Gives up resuming after a drop (nothing worth resuming): the drop is a lost connection. */
+  abandonResume(): void {
+    if (this.#resumeWith === null) return;
+    this.#resumeWith = null;
+    this.emit('lost');
   }
 
   /** Opens the socket (again). Also the manual "Reconnect" after the server closed us. */
@@ -142,6 +158,11 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
       case 'welcome':
         this.#welcomed = true;
         this.#attempt = 0;
+        this.#resumeToken = message.resumeToken;
+        if (this.#resumeWith !== null) {
+          void this.#resume(this.#resumeWith, message);
+          return;
+        }
         this.#setStatus('open');
         break;
       case 'closing':
@@ -168,7 +189,32 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
     this.#stopReason ??= reason !== null && NO_RECONNECT.has(reason) ? reason : null;
     if (this.#stopReason !== null) this.#setStatus('closed');
     else this.#scheduleRetry();
-    if (wasWelcomed) this.emit('lost');
+    if (!wasWelcomed) return;
+    if (this.#stopReason === null && this.#resumeToken !== null && this.#resumeWith === null) {
+      this.#resumeWith = this.#resumeToken;
+      this.emit('dropped');
+      return;
+    }
+    if (this.#resumeWith === null) this.emit('lost');
+  }
+
+  /** The first request on a new socket after a drop; refused (or failed): a new visit, as before. */
+  async #resume(token: string, welcome: Push): Promise<void> {
+    try {
+      const resumed = await this.request('resume', { token });
+      this.#resumeWith = null;
+      this.#resumeToken = resumed.token;
+      this.#setStatus('open');
+      this.emit('resumed', resumed);
+    } catch (error) {
+      // The socket closed meanwhile: the next welcome tries again with the same token.
+      if (error instanceof ConnectionLostError) return;
+      console.warn('resume | refused, starting a new visit', error);
+      this.#resumeWith = null;
+      this.#setStatus('open');
+      this.emit('lost');
+      this.emit('push', welcome);
+    }
   }
 
   #scheduleRetry(): void {

@@ -14,6 +14,8 @@ export const TEXT = {
   stoppedStatus: 'You left the chat. Press Start to meet someone new.',
   reported: "Thanks, reported. You've been disconnected from that person.",
   connectionLost: 'The connection was lost.',
+  partnerReconnecting: 'Stranger is reconnecting…',
+  partnerBack: 'Stranger is back.',
   cameraUnavailable: 'Your camera is not available.',
   videoFailed: "The stranger's video could not be shown.",
   nothingToReport: 'The stranger has already left, so there is no one to report.',

@@ -1,3 +1,13 @@
+import { ConnectionLostError, isRequestError } from './errors.js';
+import type { Requester } from './signaling.js';
+
+/** Tells the partner; a partner who just left (wrong_state) or a dropped socket is no one to tell. */
+export function sendTyping(requester: Requester, typing: boolean): void {
+  requester.request('typing', { typing }).catch((error: unknown) => {
+    if (!(error instanceof ConnectionLostError) && !isRequestError(error, 'wrong_state')) console.warn('typing | not delivered', error);
+  });
+}
+
 /**
  * Our own typing state as the partner sees it: `true` once when typing starts, `false` after
  * `idleMs` without input or when the message is sent.

@@ -111,6 +111,11 @@ export class VideoCall {
     for (const track of tracks ?? []) track.enabled = !paused;
   }
 
+  /** The server kept our media through a drop: restart ICE on the same link. */
+  async restartIce(ice: { send: Record<string, unknown>; recv: Record<string, unknown> }): Promise<void> {
+    await this.#link?.restartIce(ice);
+  }
+
   /** The server's media state for us is gone (socket lost, media.reset): drop the link. */
   reset(): void {
     this.#generation++;

@@ -16,6 +16,7 @@ const ALLOWED: Record<ClientMessageType, readonly ChatterState[]> = {
   'media.produce': ['idle', 'waiting', 'paired'],
   'media.pause': ['idle', 'waiting', 'paired'],
   'media.ready': ['paired'],
+  resume: ['idle'],
 };
 
 export function allowedIn(type: ClientMessageType, state: ChatterState): boolean {

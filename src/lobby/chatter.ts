@@ -17,7 +17,7 @@ export interface ChatSettings {
 }
 
 /**
- * One visitor for the life of one WebSocket. Knows its keyed address hash and approximate country,
+ * One visitor for the life of one WebSocket (or of several, when a dropped one is resumed). Knows its keyed address hash and approximate country,
  * never the address itself. Requests are handled one at a time, in order.
  */
 export class Chatter implements ModeratedChatter {
@@ -25,7 +25,7 @@ export class Chatter implements ModeratedChatter {
   readonly ipHash: string;
   readonly country: string | null;
   readonly device: DeviceSummary;
-  readonly connection: Connection;
+  #connection: Connection;
   readonly chatFilter = new ChatFilter();
   state: ChatterState = 'idle';
   settings: ChatSettings | undefined;
@@ -44,7 +44,7 @@ export class Chatter implements ModeratedChatter {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(connection: Connection, visitor: Visitor) {
-    this.connection = connection;
+    this.#connection = connection;
     this.ipHash = visitor.ipHash;
     this.country = visitor.country;
     this.device = visitor.device;
@@ -61,7 +61,17 @@ export class Chatter implements ModeratedChatter {
     return next;
   }
 
+  /** The browser's current socket: a resume after a drop replaces it. */
+  get connection(): Connection {
+    return this.#connection;
+  }
+
+  set connection(connection: Connection) {
+    this.#connection = connection;
+  }
+
+  /** No socket to talk to: left, or suspended after a drop (src/lobby/suspensions.ts). */
   get gone(): boolean {
-    return this.connection.closed;
+    return this.#connection.closed;
   }
 }

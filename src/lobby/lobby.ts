@@ -3,7 +3,7 @@ import type { NodeBus } from '../cluster/node-bus.js';
 import type { Matchmaker } from '../matching/matchmaker.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NodePipes } from '../media/node-pipes.js';
-import type { MediaSlot, WorkerPool } from '../media/worker-pool.js';
+import type { WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
 import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason } from '../protocol/messages.js';
 import type { ReportStore } from '../reports/report-store.js';
@@ -18,6 +18,8 @@ import { Pairing } from './pairing.js';
 import { Reporting } from './reporting.js';
 import { firstRetryAt, WaitingRetries } from './waiting-retries.js';
 import { RequestError } from './request-error.js';
+import { Suspensions } from './suspensions.js';
+import { resetAfterSlotLoss } from './slot-loss.js';
 
 const log = logger('lobby');
 const ENDED_BY_MODERATION = 'Your connection was ended by moderation for a child-safety violation.';
@@ -37,6 +39,8 @@ export interface LobbyOptions {
    * offer between nodes may take, during which the ticket is gone too).
    */
   ticketLossMs: number;
+  /** A chatter whose socket drops mid-chat is kept this long for its browser to resume it; 0: off. */
+  resumeGraceMs: number;
 }
 
 /** What the lobby works with. */
@@ -59,6 +63,9 @@ export interface LobbyParts {
  */
 export class Lobby {
   readonly #chatters = new Map<string, Chatter>();
+  /** Who each socket speaks for: its own chatter, or the one it resumed. */
+  readonly #owners = new WeakMap<Connection, Chatter>();
+  readonly #suspensions: Suspensions;
   readonly #matchmaker: Matchmaker;
   readonly #pool: WorkerPool;
   readonly #reporting: Reporting;
@@ -108,7 +115,9 @@ export class Lobby {
       { chatters: this.#chatters, matchmaker: parts.matchmaker, pairing: this.#pairing, metrics: parts.metrics, requeue: (chatter) => this.#enqueue(chatter) },
       { retryMs: options.matchRetryMs, ticketLossMs: options.ticketLossMs },
     );
-    this.#pool.on('slotlost', (slot) => this.#onSlotLost(slot));
+    this.#suspensions = new Suspensions({ graceMs: options.resumeGraceMs, leave: (chatter) => this.#leave(chatter) });
+    const slotLossParts = { chatters: this.#chatters, pool: this.#pool, pairing: this.#pairing, matchmaker: this.#matchmaker };
+    this.#pool.on('slotlost', (slot) => resetAfterSlotLoss(slotLossParts, slot));
     this.#moderator?.on('action', (action) => this.#enforce(action));
   }
 
@@ -133,6 +142,7 @@ export class Lobby {
   admit(connection: Connection, visitor: Visitor): Chatter {
     const chatter = new Chatter(connection, visitor);
     this.#chatters.set(chatter.id, chatter);
+    this.#owners.set(connection, chatter);
     if (this.#onLeft) {
       connection.closeWith('server_shutdown', DRAINING);
       this.#chatters.delete(chatter.id);
@@ -140,13 +150,23 @@ export class Lobby {
     }
     void chatter.serialize(async () => {
       if (await this.#turnedAway(chatter)) return;
-      connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH });
+      connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH, resumeToken: this.#suspensions.issue(chatter) });
     });
+    // A socket replaced by a resume speaks for no one any more.
+    const owner = (): Chatter | undefined => {
+      const current = this.#owners.get(connection);
+      return current?.connection === connection ? current : undefined;
+    };
     connection.on('message', (message) => {
-      void chatter.serialize(() => this.#dispatch(chatter, message));
+      const current = owner();
+      if (current) void current.serialize(() => this.#dispatch(current, message));
     });
     connection.once('close', () => {
-      chatter.serialize(() => this.#leave(chatter)).catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'leave failed'));
+      const current = owner();
+      const closed = current?.serialize(async () => {
+        if (!this.#suspensions.suspend(current, this.#onLeft !== undefined)) await this.#leave(current);
+      });
+      closed?.catch((error: Error) => log.error({ chatter: current?.id, err: error.message }, 'leave failed'));
     });
     return chatter;
   }
@@ -220,6 +240,12 @@ export class Lobby {
           await mediaReady(chatter, message);
           reply.reply(message.id, message.type, undefined);
           return;
+        case 'resume': {
+          const resumed = await this.#suspensions.resume(chatter, message.id, message.token);
+          this.#owners.set(reply, resumed);
+          if (resumed !== chatter) this.#chatters.delete(chatter.id);
+          return;
+        }
         default:
           assertUnreachable(message);
       }
@@ -300,6 +326,8 @@ export class Lobby {
     const chatter = this.#chatters.get(action.chatterId);
     if (!chatter) return;
     const done = chatter.serialize(async () => {
+      // A chatter suspended after a drop cannot be told, but must not come back to what moderation ended.
+      if (chatter.gone && action.type !== 'blur') await this.#suspensions.end(chatter);
       if (chatter.gone) return;
       switch (action.type) {
         case 'ban':
@@ -327,6 +355,7 @@ export class Lobby {
     try {
       await this.#endPairOrWait(chatter, 'disconnected');
     } finally {
+      this.#suspensions.forget(chatter);
       this.#moderator?.left(chatter.id);
       chatter.media?.close();
       this.#chatters.delete(chatter.id);
@@ -364,32 +393,10 @@ export class Lobby {
     });
   }
 
-  /**
-   * A worker died: its chatters lose their media and their pairs at once, and are told to set media
-   * up again as soon as some worker can take them (at once if another is alive, else when the
-   * replacement is ready).
-   */
-  #onSlotLost(slot: MediaSlot): void {
-    const affected = [...this.#chatters.values()].filter((chatter) => chatter.media?.slot === slot);
-    const workerReady = this.#pool.aliveCount > 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#pool.once('slotrestored', () => resolve()));
-    for (const chatter of affected) {
-      const reset = chatter
-        .serialize(async () => {
-          chatter.media?.close();
-          chatter.media = undefined;
-          if (chatter.state === 'paired') this.#pairing.unpair(chatter, 'media_failure');
-          if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
-          chatter.state = 'idle';
-        })
-        .then(() => workerReady)
-        .then(() => chatter.connection.send({ type: 'media.reset', reason: 'The video server restarted. Reconnecting your camera…' }));
-      reset.catch((error: Error) => log.error({ chatter: chatter.id, err: error.message }, 'media reset failed'));
-    }
-  }
-
   /** Tells everyone the server is going away, and stops matching. */
   close(): void {
     this.#retries.close();
+    this.#suspensions.close();
     for (const chatter of this.#chatters.values()) {
       chatter.connection.closeWith('server_shutdown', 'The server is restarting. Reconnect in a moment.');
     }

@@ -167,6 +167,30 @@ export class ChatterMedia {
     }
   }
 
+  /**
+   * After a drop: new ICE credentials on both existing transports (the browser restarts ICE with
+   * them), and a keyframe on every video consumer so the picture comes back at once.
+   */
+  async restartIce(): Promise<{ send: Record<string, unknown>; recv: Record<string, unknown> }> {
+    const send = await this.#transports.send.restartIce();
+    const recvTransport = this.#transports.recv;
+    const recv = await recvTransport.restartIce();
+    const onIceState = (state: types.IceState): void => {
+      if (state !== 'connected' && state !== 'completed') return;
+      recvTransport.off('icestatechange', onIceState);
+      this.#requestKeyFrames();
+    };
+    recvTransport.on('icestatechange', onIceState);
+    this.#requestKeyFrames();
+    return { send: { ...send }, recv: { ...recv } };
+  }
+
+  #requestKeyFrames(): void {
+    for (const consumer of this.#consumers.values()) {
+      if (consumer.kind === 'video' && !consumer.closed && !consumer.paused) consumer.requestKeyFrame().catch(() => undefined);
+    }
+  }
+
   get consumerCount(): number {
     return this.#consumers.size;
   }

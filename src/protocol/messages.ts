@@ -29,6 +29,9 @@ const countryCode = z.string().regex(/^[A-Z]{2}$/, 'country codes are two capita
 const id = z.number().int().nonnegative();
 const opaque = z.record(z.string(), z.unknown());
 
+/** A resume token: 256 random bits, base64url without padding. */
+export const RESUME_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
 export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('start'),
@@ -48,6 +51,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('media.produce'), id, kind: z.enum(['audio', 'video']), rtpParameters: opaque }),
   z.object({ type: z.literal('media.pause'), id, kind: z.enum(['audio', 'video']), paused: z.boolean() }),
   z.object({ type: z.literal('media.ready'), id, consumerIds: z.array(z.string().max(64)).max(4) }),
+  /** The first request on a new socket after a drop: take over the chatter the token was issued to. */
+  z.object({ type: z.literal('resume'), id, token: z.string().regex(RESUME_TOKEN_PATTERN, 'not a resume token') }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
@@ -61,6 +66,7 @@ export const ERROR_CODES = [
   'chat_blocked',
   'media_unavailable',
   'banned',
+  'resume_refused',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -131,10 +137,27 @@ export interface ResponseData {
   'media.produce': { producerId: string };
   'media.pause': undefined;
   'media.ready': undefined;
+  resume: ResumedState;
+}
+
+/** What a resumed chatter gets back: its state, a new token, and new ICE parameters for its transports. */
+export interface ResumedState {
+  /** The chatter's next resume token (each one works once). */
+  token: string;
+  /** 'paired': the same partner is still there; 'idle': the partner left during the drop. */
+  state: 'idle' | 'waiting' | 'paired';
+  /** Restarted ICE of the existing transports, or null without media. */
+  iceParameters: { send: Record<string, unknown>; recv: Record<string, unknown> } | null;
 }
 
 export type ServerMessage =
-  | { type: 'welcome'; online: number; maxChatLength: number }
+  | {
+      type: 'welcome';
+      online: number;
+      maxChatLength: number;
+      /** Kept in memory only: lets this page resume the chatter if the socket drops (see docs/resume.md). */
+      resumeToken: string;
+    }
   | { type: 'online'; count: number }
   | { type: 'response'; id: number; ok: true; data?: unknown }
   | { type: 'response'; id: number; ok: false; error: { code: ErrorCode; message: string } }
@@ -151,6 +174,10 @@ export type ServerMessage =
   | { type: 'partner.media'; audio: boolean; video: boolean }
   /** Moderation flagged the partner's video: show it blurred until the next partner. */
   | { type: 'partner.blur' }
+  /** The partner's connection dropped; they may be back within the resume grace. */
+  | { type: 'partner.reconnecting' }
+  /** The partner resumed after a drop. */
+  | { type: 'partner.back' }
   | { type: 'media.consume'; consumers: ConsumerDescription[] }
   | { type: 'media.reset'; reason: string }
   /** The layer of the partner's video the SFU now sends us (0 = lowest of `of`; null = none), as the link allows. */
@@ -171,6 +198,7 @@ export const ERROR_TEXT: Record<ErrorCode, string> = {
   chat_blocked: 'Your message was not sent.',
   media_unavailable: 'Video is not available right now. Try again, or use Text only.',
   banned: 'You cannot use Veil right now.',
+  resume_refused: 'The connection was lost for too long. Starting again.',
   internal: 'Something went wrong on our side. Try again.',
 };
 

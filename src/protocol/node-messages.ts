@@ -35,6 +35,8 @@ export const relayedMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('typing'), typing: z.boolean() }),
   z.object({ type: z.literal('partner.media'), audio: z.boolean(), video: z.boolean() }),
   z.object({ type: z.literal('partner.blur') }),
+  z.object({ type: z.literal('partner.reconnecting') }),
+  z.object({ type: z.literal('partner.back') }),
 ]);
 export type RelayedMessage = z.infer<typeof relayedMessageSchema>;
 

@@ -10,6 +10,10 @@ import {
   type ServerMessage,
 } from '../protocol/messages.js';
 import { admit, FloodGuard, TokenBucket } from '../edge/rate-limit.js';
+import type { CloseKind } from '../lobby/resume-rules.js';
+
+/** The close code of a socket that ended without a close frame (network gone, or terminated after missed pings). */
+const ABNORMAL_CLOSURE = 1006;
 
 export interface ConnectionOptions {
   messagesPerSecond: number;
@@ -39,6 +43,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #onSignal: ConnectionOptions['onSignal'];
   #alive = true;
   #closed = false;
+  #closedByServer = false;
+  #closeKind: CloseKind | undefined;
 
   constructor(ws: WebSocket, options: ConnectionOptions) {
     super();
@@ -49,7 +55,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     ws.on('pong', () => {
       this.#alive = true;
     });
-    ws.once('close', () => this.#onClose());
+    ws.once('close', (code) => this.#onClose(code));
     ws.on('error', () => ws.terminate());
     this.#heartbeat = setInterval(() => {
       if (!this.#alive) {
@@ -79,6 +85,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   closeWith(reason: CloseReason, message: string): void {
     // Once closing, later floods or errors must not close (or count) it again.
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#closedByServer = true;
     this.#onSignal?.({ closed: reason });
     this.send({ type: 'closing', reason, message });
     this.#ws.close(CLOSE_CODES[reason], reason);
@@ -86,6 +93,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** How the socket ended, once it has. */
+  get closeKind(): CloseKind | undefined {
+    return this.#closeKind;
   }
 
   #onFrame(data: RawData, isBinary: boolean): void {
@@ -125,9 +137,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.emit('message', parsed.data);
   }
 
-  #onClose(): void {
+  #onClose(code: number): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeKind = this.#closedByServer ? 'closed_by_server' : code === ABNORMAL_CLOSURE ? 'dropped' : 'left';
     clearInterval(this.#heartbeat);
     this.emit('close');
   }

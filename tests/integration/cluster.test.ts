@@ -90,6 +90,26 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     expect(metrics.join('\n')).toMatch(/^veil_pair_offers_total\{outcome="accepted"\} [1-9]/m);
   });
 
+  it('a chatter whose socket drops resumes its pair with a partner on another node, who sees it reconnecting and back', async () => {
+    const a = await connect(0);
+    const b = await connect(1);
+    await pair(a, b);
+    const welcome = a.received.find((m) => m.type === 'welcome');
+    const token = welcome?.type === 'welcome' ? welcome.resumeToken : '';
+    const closed = a.closed();
+    a.ws.terminate();
+    await closed;
+    await b.next('partner.reconnecting');
+
+    const a2 = await connect(0);
+    expect(await a2.request({ type: 'resume', token })).toMatchObject({ ok: true, data: { state: 'paired' } });
+    await b.next('partner.back');
+    expect(await a2.request({ type: 'chat', text: 'back on node one' })).toMatchObject({ ok: true });
+    expect(await b.next('chat')).toEqual({ type: 'chat', text: 'back on node one' });
+    await b.request({ type: 'chat', text: 'heard you on node two' });
+    expect((await a2.next('chat')).text).toBe('heard you on node two');
+  });
+
   it('applies interests and the country filter across nodes, both ways', async () => {
     const filterer = await connect(0, US);
     await start(filterer, { countries: ['GB'], interests: ['chess'] });

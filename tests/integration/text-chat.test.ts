@@ -90,14 +90,17 @@ describe('text chat through the signaling server', () => {
     expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
   });
 
-  it('notices a partner whose network is gone (no close, no pongs) within a few heartbeats', async () => {
+  it('notices a partner whose network is gone (no close, no pongs) within a few heartbeats, and ends the chat after the resume grace', async () => {
     const a = await connect();
     const silent = await TestClient.connect(server.app.url, { answerPings: false });
     clients.push(silent);
     await pairText(a, silent);
     const started = Date.now();
-    expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
+    expect(await a.next('partner.reconnecting')).toEqual({ type: 'partner.reconnecting' });
     expect(Date.now() - started).toBeLessThan(5 * server.config.heartbeatIntervalMs);
+    // It never comes back to resume: when the grace ends, the chat ends as a disconnect.
+    expect(await a.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
+    expect(Date.now() - started).toBeLessThan(5 * server.config.heartbeatIntervalMs + server.config.resumeGraceMs);
   });
 
   it('Report disconnects the reporter from that partner and records the report by keyed hash only', async () => {
