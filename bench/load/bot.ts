@@ -149,6 +149,8 @@ export class Bot {
       case 'partner.blur':
       case 'media.reset':
       case 'media.layers':
+      case 'partner.reconnecting':
+      case 'partner.back':
       case 'chat.warning':
       case 'typing':
       case 'closing':
