@@ -25,3 +25,20 @@ export function blockUdp(netns: string): Promise<void> {
     `,
   );
 }
+
+/** Drops everything the namespace sends or receives but its loopback: its network is gone. */
+export function blockAll(netns: string): Promise<void> {
+  return nft(
+    netns,
+    `table inet veil_test {
+       chain out { type filter hook output priority 0; oifname "lo" accept; drop; }
+       chain in { type filter hook input priority 0; iifname "lo" accept; drop; }
+     }
+    `,
+  );
+}
+
+/** Removes every rule blockUdp() or blockAll() added: the network is back. */
+export function unblock(netns: string): Promise<void> {
+  return nft(netns, 'delete table inet veil_test\n');
+}
