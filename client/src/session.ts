@@ -163,7 +163,11 @@ export class ChatSession {
       const delivered = await this.#signaling.request('chat', { text });
       this.#log.add('me', delivered.text);
     } catch (error) {
-      if (error instanceof ConnectionLostError) return;
+      if (error instanceof ConnectionLostError) {
+        // Sent into a connection that had silently died: it goes again once the chat is resumed.
+        if (await this.#signaling.afterDrop()) await this.sendChat(text);
+        return;
+      }
       const line = isRequestError(error, 'chat_blocked') && error.message ? error.message : describeError(error);
       this.#log.add('system', line);
     }

@@ -96,6 +96,23 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
     return this.#welcomed && this.#status === 'open';
   }
 
+  /**
+   * After a drop: true once the server took us back, false when it did not (a new visit). False at
+   * once when no resume is under way. A request that failed with the drop can wait on it to go again.
+   */
+  afterDrop(): Promise<boolean> {
+    if (this.#resumeWith === null) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const settle = (resumed: boolean): void => {
+        offResumed();
+        offLost();
+        resolve(resumed);
+      };
+      const offResumed = this.on('resumed', () => settle(true));
+      const offLost = this.on('lost', () => settle(false));
+    });
+  }
+
   /** Gives up resuming after a drop (nothing worth resuming): the drop is a lost connection. */
   abandonResume(): void {
     if (this.#resumeWith === null) return;
