@@ -40,7 +40,7 @@ async function chatter(from: TestClient, name: string, done: () => boolean): Pro
     lines.push(text);
     const reply = await from.request({ type: 'chat', text });
     if (!reply.ok) throw new Error(`${name}'s line ${i} was refused: ${reply.error.code}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
   }
   return lines;
 }

@@ -41,7 +41,7 @@ describe('hostile signaling from many connections', () => {
         const reply = await from.request({ type: 'chat', text });
         expect(reply, `reply to ${text}`).toMatchObject({ ok: true });
         // A line a second: a fast typist, inside the chat flood limit (6 lines in 5 s).
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await new Promise((resolve) => setTimeout(resolve, 1100));
       }
     };
     const hostile = Promise.all(
