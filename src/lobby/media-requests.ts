@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { validateRtpCapabilities } from 'mediasoup/node/lib/ortc.js';
 import { ChatterMedia, MediaStateError } from '../media/chatter-media.js';
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { ClientMessage, ResponseData } from '../protocol/messages.js';
@@ -38,7 +39,11 @@ export async function mediaCapabilities(pool: WorkerPool, simulcast: boolean): P
   return { routerRtpCapabilities: slot.router.rtpCapabilities as unknown as Record<string, unknown>, simulcast };
 }
 
-/** Creates (or recreates) the chatter's transports on the least-loaded worker. */
+/**
+ * Creates (or recreates) the chatter's transports on the least-loaded worker. The capabilities are
+ * checked first: malformed ones are refused with bad_message and leave the chatter's transports as
+ * they were (unchecked, they were kept and made every later consumer of the chatter fail or vanish).
+ */
 export async function mediaTransports(
   chatter: Chatter,
   pool: WorkerPool,
@@ -46,6 +51,7 @@ export async function mediaTransports(
 ): Promise<ResponseData['media.transports']> {
   if (chatter.state !== 'idle') throw new RequestError('wrong_state', 'media can be set up only between chats');
   return guarded(async () => {
+    validateRtpCapabilities(message.rtpCapabilities);
     chatter.media?.close();
     chatter.media = undefined;
     const slot = pool.pick();

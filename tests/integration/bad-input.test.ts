@@ -72,6 +72,20 @@ describe('bad input on the signaling socket', () => {
     await bystandersStillTalk();
   });
 
+  it('refuses malformed rtpCapabilities with bad_message and keeps the transports it had', async () => {
+    const c = await TestClient.connect(server.app.url);
+    const capabilities = await c.request({ type: 'media.capabilities' });
+    const { routerRtpCapabilities } = (capabilities as { data: { routerRtpCapabilities: Record<string, unknown> } }).data;
+    const first = await c.request({ type: 'media.transports', rtpCapabilities: routerRtpCapabilities });
+    const { send, recv } = (first as { data: { send: { id: string }; recv: { id: string } } }).data;
+    for (const rtpCapabilities of [{ codecs: 'vp8' }, { codecs: [{ kind: 'video' }] }, { ...routerRtpCapabilities, headerExtensions: [null] }]) {
+      expect(await c.request({ type: 'media.transports', rtpCapabilities })).toMatchObject({ ok: false, error: { code: 'bad_message' } });
+    }
+    const dump = await server.app.pool.slots[0]!.router.dump();
+    expect((dump as { transportIds: string[] }).transportIds.sort()).toEqual([send.id, recv.id].sort());
+    await c.close();
+  });
+
   it('closes the socket with 1009 on an oversize frame', async () => {
     const c = await TestClient.connect(server.app.url);
     c.sendRaw(JSON.stringify({ type: 'chat', id: 1, text: 'x'.repeat(8000) }));
