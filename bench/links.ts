@@ -13,10 +13,11 @@
 import { loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
 import { startTestApp } from '../tests/support/app.js';
-import { launchBrowser, type LaunchedBrowser } from '../tests/support/chromium.js';
+import type { LaunchedBrowser } from '../tests/support/chromium.js';
+import { openOnHosts } from '../tests/support/host-browsers.js';
 import { clearLink, inboundVideo, shapeLink, type InboundVideo, type LinkShape } from '../tests/support/link-shape.js';
 import { createTestNetwork } from '../tests/support/netns.js';
-import { cpuModel, openVeil, waitForState } from './first-frame.js';
+import { cpuModel, waitForState } from './first-frame.js';
 
 const SETTLE_S = 12;
 const MEASURE_S = 15;
@@ -80,12 +81,7 @@ async function main(): Promise<void> {
       });
       const browsers: LaunchedBrowser[] = [];
       try {
-        for (const host of net.hosts) {
-          const b = await launchBrowser({ netns: host.name, secureOrigins: [server.app.url] });
-          browsers.push(b);
-          await openVeil(b.page, server.app.url);
-        }
-        const [receiver, sender] = browsers.map((b) => b.page);
+        const [receiver, sender] = await openOnHosts(net.hosts, server.app.url, browsers);
         const [host] = net.hosts;
         if (!receiver || !sender || !host) throw new Error('two browsers on two hosts');
         for (const page of [receiver, sender]) {

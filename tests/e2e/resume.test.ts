@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
+import type { LaunchedBrowser } from '../support/chromium.js';
 import { blockAll, unblock } from '../support/firewall.js';
+import { openOnHosts } from '../support/host-browsers.js';
 import { createTestNetwork, type TestNetwork } from '../support/netns.js';
-import { openVeil, pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState, type VeilPage } from '../support/veil-page.js';
+import { pairUp, sendChat, waitForPartnerMedia, waitForPartnerMessage, waitForState, type VeilPage } from '../support/veil-page.js';
 
 const GRACE_MS = 10_000;
 
@@ -54,12 +55,7 @@ describe('a browser whose network drops for a few seconds', () => {
   });
 
   const pairOnTwoHosts = async (): Promise<[VeilPage, VeilPage]> => {
-    for (const host of net.hosts) {
-      const b = await launchBrowser({ netns: host.name, secureOrigins: [server.app.url] });
-      browsers.push(b);
-      await openVeil(b.page, server.app.url);
-    }
-    const [dropped, partner] = browsers.map((b) => b.page);
+    const [dropped, partner] = await openOnHosts(net.hosts, server.app.url, browsers);
     if (!dropped || !partner) throw new Error('two browsers');
     await pairUp(dropped, partner, { mode: 'video' });
     for (const page of [dropped, partner]) await waitForPartnerMedia(page, 10);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
+import type { LaunchedBrowser } from '../support/chromium.js';
+import { openOnHosts } from '../support/host-browsers.js';
 import { clearLink, inboundVideo, shapeLink, type InboundVideo } from '../support/link-shape.js';
 import { createTestNetwork, type TestHost, type TestNetwork } from '../support/netns.js';
-import { openVeil, pairUp, waitForPartnerMedia, type VeilPage } from '../support/veil-page.js';
+import { pairUp, waitForPartnerMedia, type VeilPage } from '../support/veil-page.js';
 
 /**
  * A receiver whose downlink narrows to 300 kbit/s with 2 % loss (tc tbf on its veth, nftables
@@ -79,12 +80,7 @@ describe('a narrow, lossy downlink', () => {
   /** A server (simulcast on or off), two browsers paired by video; the receiver's page and host. */
   async function pair(simulcast: boolean): Promise<{ receiver: VeilPage; host: TestHost; sender: VeilPage }> {
     server = await startTestApp({ httpHost: net.serverAddress, allowInsecurePublicBind: true, rtcListenIp: net.serverAddress, mediasoupWorkers: 1, simulcast });
-    for (const host of net.hosts) {
-      const b = await launchBrowser({ netns: host.name, secureOrigins: [server.app.url] });
-      browsers.push(b);
-      await openVeil(b.page, server.app.url);
-    }
-    const [receiver, sender] = browsers.map((b) => b.page);
+    const [receiver, sender] = await openOnHosts(net.hosts, server.app.url, browsers);
     const [host] = net.hosts;
     if (!receiver || !sender || !host) throw new Error('two browsers on two hosts');
     await pairUp(receiver, sender, { mode: 'video' });
