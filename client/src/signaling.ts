@@ -66,6 +66,8 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
   #stopReason: CloseReason | null = null;
   /** This page's resume token: in memory only, so a reload is a new visit. */
   #resumeToken: string | null = null;
+  /** The node that welcomed us: a resume asks the front door for it (config/haproxy.cfg). */
+  #node: string | null = null;
   /** The token to present on the next welcome, after a drop. */
   #resumeWith: string | null = null;
 
@@ -128,7 +130,7 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
     this.#setStatus(this.#attempt === 0 && this.#status === 'connecting' ? 'connecting' : 'reconnecting');
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.#url);
+      socket = new WebSocket(this.#resumeWith !== null && this.#node !== null ? withNode(this.#url, this.#node) : this.#url);
     } catch (error) {
       console.warn('connect() | cannot open the WebSocket', error);
       this.#scheduleRetry();
@@ -176,6 +178,7 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
         this.#welcomed = true;
         this.#attempt = 0;
         this.#resumeToken = message.resumeToken;
+        this.#node = message.node;
         if (this.#resumeWith !== null) {
           void this.#resume(this.#resumeWith, message);
           return;
@@ -261,4 +264,11 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
     this.#status = status;
     this.emit('status', status);
   }
+}
+
+/** The signaling URL asking the front door for one node (HAProxy's use-server on url_param node). */
+function withNode(url: string, node: string): string {
+  const target = new URL(url);
+  target.searchParams.set('node', node);
+  return target.toString();
 }

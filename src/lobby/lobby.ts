@@ -115,7 +115,7 @@ export class Lobby {
       { chatters: this.#chatters, matchmaker: parts.matchmaker, pairing: this.#pairing, metrics: parts.metrics, requeue: (chatter) => this.#enqueue(chatter) },
       { retryMs: options.matchRetryMs, ticketLossMs: options.ticketLossMs },
     );
-    this.#suspensions = new Suspensions({ graceMs: options.resumeGraceMs, leave: (chatter) => this.#leave(chatter) });
+    this.#suspensions = new Suspensions({ nodeId: parts.node.id, graceMs: options.resumeGraceMs, leave: (chatter) => this.#leave(chatter) });
     const slotLossParts = { chatters: this.#chatters, pool: this.#pool, pairing: this.#pairing, matchmaker: this.#matchmaker };
     this.#pool.on('slotlost', (slot) => resetAfterSlotLoss(slotLossParts, slot));
     this.#moderator?.on('action', (action) => this.#enforce(action));
@@ -150,7 +150,7 @@ export class Lobby {
     }
     void chatter.serialize(async () => {
       if (await this.#turnedAway(chatter)) return;
-      connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH, resumeToken: this.#suspensions.issue(chatter) });
+      connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH, ...this.#suspensions.welcome(chatter) });
     });
     // A socket replaced by a resume speaks for no one any more.
     const owner = (): Chatter | undefined => {

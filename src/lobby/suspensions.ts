@@ -8,6 +8,8 @@ const log = logger('suspensions');
 const REPLACED = 'This chat continued on a newer connection.';
 
 export interface SuspensionOptions {
+  /** This node's id, named in every welcome so that a resuming page comes back to this node. */
+  nodeId: string;
   /** How long a dropped chatter is kept for its browser to come back; 0: never. */
   graceMs: number;
   /** Ends a chatter for good, exactly as a disconnect (the lobby's leave; it calls forget()). */
@@ -32,6 +34,11 @@ export class Suspensions {
 
   constructor(options: SuspensionOptions) {
     this.#options = options;
+  }
+
+  /** What a welcome carries for resuming: a new token, and the node to come back to. */
+  welcome(chatter: Chatter): { resumeToken: string; node: string } {
+    return { resumeToken: this.issue(chatter), node: this.#options.nodeId };
   }
 
   /** A new token for the chatter; the one before it stops working. */

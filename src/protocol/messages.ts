@@ -157,6 +157,8 @@ export type ServerMessage =
       maxChatLength: number;
       /** Kept in memory only: lets this page resume the chatter if the socket drops (see docs/resume.md). */
       resumeToken: string;
+      /** This node's id (VEIL_NODE_ID): a resuming page asks the front door for it, `/ws?node=<id>`. */
+      node: string;
     }
   | { type: 'online'; count: number }
   | { type: 'response'; id: number; ok: true; data?: unknown }

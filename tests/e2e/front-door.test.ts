@@ -3,6 +3,7 @@ import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { startFrontDoor, type FrontDoor } from '../support/haproxy.js';
 import { enterChat, openVeil, sendChat, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
+import { pairText, TestClient } from '../support/ws-client.js';
 
 const FRONT_PORT = 8443;
 
@@ -46,6 +47,37 @@ describe('the front door (HAProxy) in front of two nodes', () => {
   afterAll(async () => {
     await front?.close();
     await cluster?.close();
+  });
+
+  it('a page whose connection dropped mid-chat comes back through it to the node holding its chat (/ws?node=<id>) and resumes', async () => {
+    const through = (query?: string): Promise<TestClient> => TestClient.connect(front.url, { acceptSelfSigned: true, ...(query ? { query } : {}) });
+    const welcomeOf = (client: TestClient): { resumeToken: string; node: string } => {
+      const welcome = client.received.find((m) => m.type === 'welcome');
+      if (welcome?.type !== 'welcome') throw new Error('no welcome');
+      return welcome;
+    };
+    const a = await through();
+    const b = await through();
+    await pairText(a, b);
+    const { node: home, resumeToken } = welcomeOf(a);
+    expect(cluster.nodes.map((_, index) => `node${index + 1}`)).toContain(home);
+    // leastconn alone spreads new sockets over both nodes; asked for one, every socket lands there.
+    // (Kept open together, so that leastconn alone would put at least one on the other node.)
+    const asked: TestClient[] = [];
+    for (let i = 0; i < 4; i++) asked.push(await through(`node=${encodeURIComponent(home)}`));
+    expect(asked.map((client) => welcomeOf(client).node)).toEqual([home, home, home, home]);
+    await Promise.all(asked.map((client) => client.close()));
+    const closed = a.closed();
+    a.ws.terminate();
+    await closed;
+    await b.next('partner.reconnecting');
+    const back = await through(`node=${encodeURIComponent(home)}`);
+    expect(await back.request({ type: 'resume', token: resumeToken })).toMatchObject({ ok: true, data: { state: 'paired' } });
+    await b.next('partner.back');
+    await back.request({ type: 'chat', text: 'back through the front door' });
+    expect(await b.next('chat')).toEqual({ type: 'chat', text: 'back through the front door' });
+    await Promise.all([back.close(), b.close()]);
+    await vi.waitFor(async () => expect((await chattersPerNode()).reduce((sum, count) => sum + count, 0)).toBe(0), { timeout: 10_000, interval: 100 });
   });
 
   it('browsers meet through it; a drained node keeps its chat, gets no new browser, and at the deadline its browser searches again on the other node', async () => {

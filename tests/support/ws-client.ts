@@ -30,9 +30,9 @@ export class TestClient {
 
   static async connect(
     baseUrl: string,
-    options: { origin?: string | null; headers?: Record<string, string>; acceptSelfSigned?: boolean; answerPings?: boolean } = {},
+    options: { origin?: string | null; headers?: Record<string, string>; acceptSelfSigned?: boolean; answerPings?: boolean; query?: string } = {},
   ): Promise<TestClient> {
-    const url = baseUrl.replace(/^http/, 'ws') + '/ws';
+    const url = baseUrl.replace(/^http/, 'ws') + '/ws' + (options.query ? `?${options.query}` : '');
     const origin = options.origin === undefined ? baseUrl : options.origin;
     const ws = new WebSocket(url, {
       headers: { ...(origin ? { Origin: origin } : {}), ...options.headers },
