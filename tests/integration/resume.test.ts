@@ -29,21 +29,27 @@ describe('resuming a chatter after its connection drops', () => {
 
   const online = async (): Promise<number> => ((await (await fetch(server.app.url + '/api/online')).json()) as { online: number }).online;
 
+  /** A server with this grace, a and b chatting, then a's network gone: b was told. a's token. */
+  const pairThenDrop = async (resumeGraceMs: number): Promise<{ a: TestClient; b: TestClient; token: string }> => {
+    server = await startTestApp({ mediasoupWorkers: 1, resumeGraceMs });
+    const a = await connect();
+    const b = await connect();
+    await pairText(a, b);
+    const token = tokenOf(a);
+    await drop(a);
+    await b.next('partner.reconnecting');
+    return { a, b, token };
+  };
+
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await server.close();
   });
 
   it('keeps the partner through a drop: reconnecting, resumed with the token, back, and text flows both ways', async () => {
-    server = await startTestApp({ mediasoupWorkers: 1, resumeGraceMs: 10_000 });
-    const a = await connect();
-    const b = await connect();
-    await pairText(a, b);
-    const token = tokenOf(a);
+    const { a, b, token } = await pairThenDrop(10_000);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-
-    await drop(a);
-    await b.next('partner.reconnecting');
+    expect(a.ws.readyState).toBe(a.ws.CLOSED);
 
     const a2 = await connect();
     expect(tokenOf(a2)).not.toBe(token);
@@ -65,13 +71,7 @@ describe('resuming a chatter after its connection drops', () => {
   });
 
   it('refuses a wrong token and a token already used, and the refused socket can start a new visit', async () => {
-    server = await startTestApp({ mediasoupWorkers: 1, resumeGraceMs: 10_000 });
-    const a = await connect();
-    const b = await connect();
-    await pairText(a, b);
-    const token = tokenOf(a);
-    await drop(a);
-    await b.next('partner.reconnecting');
+    const { b, token } = await pairThenDrop(10_000);
 
     const stranger = await connect();
     const wrong = await stranger.request({ type: 'resume', token: 'A'.repeat(43) });
@@ -95,13 +95,7 @@ describe('resuming a chatter after its connection drops', () => {
   });
 
   it('tells the partner the chat ended as a disconnect when the grace runs out, and forgets the token', async () => {
-    server = await startTestApp({ mediasoupWorkers: 1, resumeGraceMs: 500 });
-    const a = await connect();
-    const b = await connect();
-    await pairText(a, b);
-    const token = tokenOf(a);
-    await drop(a);
-    await b.next('partner.reconnecting');
+    const { b, token } = await pairThenDrop(500);
     expect(await b.next('partner.left')).toEqual({ type: 'partner.left', reason: 'disconnected' });
     expect(await b.request({ type: 'start', mode: 'text', interests: [], countries: [] })).toMatchObject({ ok: true });
     await b.next('waiting');
