@@ -76,7 +76,7 @@ function minus(a: InboundByKind, b: InboundByKind): InboundByKind {
   return out;
 }
 
-async function startBots(origin: string, mode: 'video' | 'text', count: number, concurrency: number, failures: { botSetup: number }): Promise<Bot[]> {
+export async function startBots(origin: string, mode: 'video' | 'text', count: number, concurrency: number, failures: { botSetup: number }): Promise<Bot[]> {
   const bots: Bot[] = [];
   let started = 0;
   const lane = async (): Promise<void> => {
@@ -95,7 +95,7 @@ async function startBots(origin: string, mode: 'video' | 'text', count: number, 
 }
 
 /** Polls `condition` every 250 ms until it holds or `timeoutMs` passed; says which. */
-async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+export async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return true;

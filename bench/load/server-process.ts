@@ -16,6 +16,8 @@ const USER_HZ = 100;
 
 export interface ServerProcess {
   origin: string;
+  /** The Prometheus endpoint, when started with `metrics`. */
+  metricsUrl: string | null;
   pid: number;
   /** Pids of the mediasoup-worker processes (children of the server). */
   workerPids(): number[];
@@ -90,6 +92,8 @@ async function waitHealthy(origin: string, child: ChildProcess, timeoutMs: numbe
 export interface ServerOptions {
   mediasoupWorkers: number;
   moderation: boolean;
+  /** Serve /metrics on a loopback port of its own. */
+  metrics?: boolean;
   /** Extra VEIL_* variables. */
   env?: Record<string, string>;
 }
@@ -98,6 +102,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
   const entry = join(projectRoot, 'dist', 'src', 'index.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'veil-load-'));
   const port = await freePort();
+  const metricsPort = options.metrics ? await freePort() : null;
   const rtcPortBase = 43000 + Math.floor(Math.random() * 500) * 4;
   const child = spawn(process.execPath, [entry], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -109,7 +114,8 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
       VEIL_MEDIASOUP_WORKERS: String(options.mediasoupWorkers),
       VEIL_RTC_PORT_BASE: String(rtcPortBase),
       VEIL_RTC_SAME_MACHINE_IP: 'off',
-      VEIL_METRICS: 'false',
+      VEIL_METRICS: String(metricsPort !== null),
+      ...(metricsPort !== null ? { VEIL_METRICS_HOST: '127.0.0.1', VEIL_METRICS_PORT: String(metricsPort) } : {}),
       VEIL_MODERATION: String(options.moderation),
       // Bots churn among few partners: let them meet again at once, and retry matching quickly.
       VEIL_MATCH_RECENT_PARTNER_SECONDS: '0',
@@ -132,6 +138,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
   const pid = child.pid ?? 0;
   return {
     origin,
+    metricsUrl: metricsPort !== null ? `http://127.0.0.1:${metricsPort}/metrics` : null,
     pid,
     workerPids: () => childPids(pid, 'mediasoup-worke'),
     decoderPids: () => childPids(pid, 'ffmpeg'),

@@ -11,6 +11,7 @@ import type { ModerationService } from '../moderation/moderation-service.js';
 import type { SampleOutcome } from '../moderation/moderator.js';
 import type { ReportStore } from '../reports/report-store.js';
 import type { Metrics } from './metrics.js';
+import { activeResourcesByType, readMediasoupCounts } from './resource-counts.js';
 
 export interface NodeParts {
   lobby: Lobby;
@@ -72,6 +73,22 @@ export function registerNodeMetrics(metrics: Metrics, parts: NodeParts): void {
       const usage = await slot.worker.getResourceUsage().catch(() => undefined);
       if (usage) gauge.set({ worker: String(slot.index) }, usage.ru_maxrss * 1024);
     }
+  });
+  metrics.gauge(
+    'veil_mediasoup_objects',
+    'Objects alive in this node\u2019s mediasoup workers, from the workers\u2019 own dumps (a leak grows one)',
+    ['kind'],
+    async (gauge) => {
+      const counts = await readMediasoupCounts(parts.pool.slots).catch(() => undefined);
+      if (counts) for (const [kind, value] of Object.entries(counts)) gauge.set({ kind }, value);
+    },
+  );
+  metrics.gauge('veil_process_active_resources', 'Live handles and requests of the Node process by type (Timeout, TCPSocketWrap...)', ['type'], (gauge) => {
+    for (const [type, count] of Object.entries(activeResourcesByType())) gauge.set({ type }, count);
+  });
+  metrics.gauge('veil_redis_keys', 'Keys in Redis (DBSIZE), shared by every node', [], async (gauge) => {
+    const keys = await parts.redis.dbsize().catch(() => undefined);
+    if (keys !== undefined) gauge.set(keys);
   });
   metrics.gauge('veil_classifier_backend_info', 'Always 1, labelled with the inference runtime the classifier workers run on', ['backend'], (gauge) => {
     const backend = parts.moderation?.health().classifiers?.backend;
