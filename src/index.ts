@@ -37,8 +37,8 @@ async function main(): Promise<void> {
       },
     );
   });
-  app.redis.embedded?.onUnexpectedExit((code) => {
-    log.fatal({ code }, 'the embedded redis-server exited; stopping');
+  app.redis.embedded?.onLost((error) => {
+    log.fatal({ err: error.message }, 'the embedded redis-server is gone; stopping');
     process.exit(1);
   });
 }

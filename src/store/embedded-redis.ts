@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { logger } from '../logging/logger.js';
@@ -16,23 +16,33 @@ export interface EmbeddedRedisOptions {
   startTimeoutMs?: number;
 }
 
+/** Waits before each attempt to start a redis-server that died again; after the last, it is lost. */
+const RESTART_DELAYS_MS = [100, 500, 1000, 2000, 5000] as const;
+
+export interface EmbeddedRedisEvents {
+  /** redis-server died and a new one serves the same socket and data. */
+  restarted: [pid: number | undefined];
+}
+
 /**
  * A redis-server child process listening on a unix socket only (no TCP port), append-only file on,
- * data under the given folder. Used when no REDIS_URL is configured.
+ * data under the given folder. Used when no REDIS_URL is configured. If it dies it is started again
+ * on the same socket and data (the append-only file gives back what was written, bans included),
+ * so a crash costs the node a few seconds of Redis, not its chats; ioredis reconnects by itself.
  */
-export class EmbeddedRedis {
+export class EmbeddedRedis extends EventEmitter<EmbeddedRedisEvents> {
   readonly socketPath: string;
+  readonly #start: () => Promise<ChildProcess>;
   #child: ChildProcess;
-  #exited = false;
-  #onUnexpectedExit: ((code: number | null) => void) | undefined;
+  #closing = false;
+  #onLost: ((error: Error) => void) | undefined;
 
-  private constructor(child: ChildProcess, socketPath: string) {
+  private constructor(child: ChildProcess, socketPath: string, start: () => Promise<ChildProcess>) {
+    super();
     this.#child = child;
     this.socketPath = socketPath;
-    child.once('exit', (code) => {
-      this.#exited = true;
-      if (this.#onUnexpectedExit) this.#onUnexpectedExit(code);
-    });
+    this.#start = start;
+    this.#watch(child);
   }
 
   static async create(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
@@ -40,71 +50,19 @@ export class EmbeddedRedis {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const socketPath = join(dir, 'redis.sock');
     const pidFile = join(dir, 'redis.pid');
-    const args = [
-      '--port',
-      '0',
-      '--unixsocket',
-      socketPath,
-      '--unixsocketperm',
-      '700',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-      '--daemonize',
-      'no',
-      '--loglevel',
-      'notice',
-    ];
     if (!findExecutable(options.bin)) {
       throw new Error(`redis-server not found at "${options.bin}": install it (apt-get install redis-server) or set REDIS_URL`);
     }
     assertFolderFree(pidFile);
-    // setpriv (util-linux) makes the kernel stop redis-server when this process dies, even by SIGKILL.
-    const [command, commandArgs] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', options.bin, ...args]] : [options.bin, args];
-    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.once('spawn', () => writeFileSync(pidFile, String(child.pid)));
-    const output: string[] = [];
-    const ready = new Promise<void>((resolveReady, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`redis-server did not start within ${options.startTimeoutMs ?? 10_000} ms: ${output.join('')}`)),
-        options.startTimeoutMs ?? 10_000,
-      );
-      const onData = (chunk: Buffer): void => {
-        output.push(chunk.toString());
-        if (/ready to accept connections/i.test(output.join(''))) {
-          clearTimeout(timer);
-          resolveReady();
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with code ${code} before it was ready: ${output.join('').trim()}`));
-      });
-    });
-    try {
-      await ready;
-    } catch (error) {
-      child.kill('SIGKILL');
-      throw error;
-    }
-    child.stdout?.removeAllListeners('data');
-    child.stdout?.resume();
+    const start = (): Promise<ChildProcess> => startRedisServer(options, dir, socketPath, pidFile);
+    const child = await start();
     log.info({ socketPath, pid: child.pid }, 'create() | redis-server ready');
-    return new EmbeddedRedis(child, socketPath);
+    return new EmbeddedRedis(child, socketPath, start);
   }
 
-  /** Called if redis-server exits without close() having been called. */
-  onUnexpectedExit(handler: (code: number | null) => void): void {
-    this.#onUnexpectedExit = handler;
+  /** Called when redis-server died and could not be started again. */
+  onLost(handler: (error: Error) => void): void {
+    this.#onLost = handler;
   }
 
   get pid(): number | undefined {
@@ -112,12 +70,108 @@ export class EmbeddedRedis {
   }
 
   async close(): Promise<void> {
-    this.#onUnexpectedExit = undefined;
-    if (this.#exited) return;
-    const exited = once(this.#child, 'exit');
-    this.#child.kill('SIGTERM');
+    this.#closing = true;
+    const child = this.#child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
     await exited;
   }
+
+  #watch(child: ChildProcess): void {
+    child.once('exit', (code, signal) => {
+      if (this.#closing || child !== this.#child) return;
+      log.warn({ code, signal }, 'redis-server exited; starting it again on the same socket and data');
+      this.#restart(0);
+    });
+  }
+
+  #restart(attempt: number): void {
+    const delay = RESTART_DELAYS_MS[attempt];
+    if (delay === undefined) {
+      log.error({ attempts: attempt }, 'redis-server could not be started again');
+      this.#onLost?.(new Error(`redis-server exited and did not start again in ${attempt} attempts`));
+      return;
+    }
+    setTimeout(() => {
+      if (this.#closing) return;
+      this.#start().then(
+        (child) => {
+          if (this.#closing) {
+            child.kill('SIGTERM');
+            return;
+          }
+          this.#child = child;
+          this.#watch(child);
+          log.info({ pid: child.pid, attempt: attempt + 1 }, 'redis-server started again');
+          this.emit('restarted', child.pid);
+        },
+        (error: Error) => {
+          log.warn({ err: error.message, attempt: attempt + 1 }, 'redis-server did not start again; retrying');
+          this.#restart(attempt + 1);
+        },
+      );
+    }, delay);
+  }
+}
+
+/** Starts redis-server on the unix socket and resolves once it accepts connections. */
+async function startRedisServer(options: EmbeddedRedisOptions, dir: string, socketPath: string, pidFile: string): Promise<ChildProcess> {
+  const args = [
+    '--port',
+    '0',
+    '--unixsocket',
+    socketPath,
+    '--unixsocketperm',
+    '700',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'notice',
+  ];
+  // setpriv (util-linux) makes the kernel stop redis-server when this process dies, even by SIGKILL.
+  const [command, commandArgs] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', options.bin, ...args]] : [options.bin, args];
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('spawn', () => writeFileSync(pidFile, String(child.pid)));
+  const output: string[] = [];
+  const ready = new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server did not start within ${options.startTimeoutMs ?? 10_000} ms: ${output.join('')}`)),
+      options.startTimeoutMs ?? 10_000,
+    );
+    const onData = (chunk: Buffer): void => {
+      output.push(chunk.toString());
+      if (/ready to accept connections/i.test(output.join(''))) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with code ${code} before it was ready: ${output.join('').trim()}`));
+    });
+  });
+  try {
+    await ready;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  child.stdout?.removeAllListeners('data');
+  child.stdout?.resume();
+  return child;
 }
 
 /** Refuses a folder whose redis-server is still running (another Veil process uses it). */

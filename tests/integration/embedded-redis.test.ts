@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,6 +34,33 @@ describe('EmbeddedRedis', () => {
     await expect(EmbeddedRedis.create({ bin: 'redis-server', dir: handle.dir })).rejects.toThrow(/is in use by redis-server/);
     expect(await handle.redis.ping()).toBe('PONG');
   });
+
+  it('starts redis-server again when it is killed: same socket, the data written before it died, and the client reconnects by itself', async () => {
+    handle = await startTestRedis();
+    await handle.redis.set('ban:someone', 'csam_hash_match');
+    const firstPid = handle.server.pid!;
+    const restarted = once(handle.server, 'restarted');
+    process.kill(firstPid, 'SIGKILL');
+    const [pid] = (await restarted) as [number];
+    expect(pid).not.toBe(firstPid);
+    expect(handle.server.pid).toBe(pid);
+    expect(await handle.redis.get('ban:someone')).toBe('csam_hash_match');
+    // And again: each death is met the same way.
+    const again = once(handle.server, 'restarted');
+    process.kill(pid, 'SIGKILL');
+    await again;
+    expect(await handle.redis.get('ban:someone')).toBe('csam_hash_match');
+  });
+
+  it('gives up and says so when redis-server will not start again', async () => {
+    handle = await startTestRedis();
+    const lost = new Promise<Error>((resolve) => handle!.server.onLost(resolve));
+    // A folder where its socket goes: every new redis-server fails to listen there.
+    rmSync(handle.server.socketPath);
+    mkdirSync(handle.server.socketPath);
+    process.kill(handle.server.pid!, 'SIGKILL');
+    expect((await lost).message).toMatch(/did not start again in 5 attempts/);
+  }, 20_000);
 
   it('leaves no redis-server behind when the process that started it is killed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'veil-orphan-'));
