@@ -7,7 +7,7 @@ import type { WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
 import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason } from '../protocol/messages.js';
 import type { ReportStore } from '../reports/report-store.js';
-import type { ModerationAction, Moderator } from '../moderation/moderator.js';
+import type { Moderator } from '../moderation/moderator.js';
 import type { Connection } from '../signaling/connection.js';
 import type { Visitor } from '../signaling/ws-server.js';
 import { allowedIn, wrongStateMessage } from './chatter-state.js';
@@ -19,10 +19,11 @@ import { Reporting } from './reporting.js';
 import { firstRetryAt, WaitingRetries } from './waiting-retries.js';
 import { RequestError } from './request-error.js';
 import { Suspensions } from './suspensions.js';
+import { SocketOwners } from './socket-owners.js';
+import { enforce } from './enforcement.js';
 import { resetAfterSlotLoss } from './slot-loss.js';
 
 const log = logger('lobby');
-const ENDED_BY_MODERATION = 'Your connection was ended by moderation for a child-safety violation.';
 const DRAINING = 'This server is being taken out of service. Reconnecting you to another one…';
 
 export interface LobbyOptions {
@@ -63,8 +64,7 @@ export interface LobbyParts {
  */
 export class Lobby {
   readonly #chatters = new Map<string, Chatter>();
-  /** Who each socket speaks for: its own chatter, or the one it resumed. */
-  readonly #owners = new WeakMap<Connection, Chatter>();
+  readonly #owners = new SocketOwners();
   readonly #suspensions: Suspensions;
   readonly #matchmaker: Matchmaker;
   readonly #pool: WorkerPool;
@@ -118,7 +118,8 @@ export class Lobby {
     this.#suspensions = new Suspensions({ nodeId: parts.node.id, graceMs: options.resumeGraceMs, leave: (chatter) => this.#leave(chatter) });
     const slotLossParts = { chatters: this.#chatters, pool: this.#pool, pairing: this.#pairing, matchmaker: this.#matchmaker };
     this.#pool.on('slotlost', (slot) => resetAfterSlotLoss(slotLossParts, slot));
-    this.#moderator?.on('action', (action) => this.#enforce(action));
+    const enforcementParts = { chatters: this.#chatters, matchmaker: this.#matchmaker, pairing: this.#pairing, suspensions: this.#suspensions };
+    this.#moderator?.on('action', (action) => enforce(enforcementParts, action));
   }
 
   get size(): number {
@@ -152,17 +153,12 @@ export class Lobby {
       if (await this.#turnedAway(chatter)) return;
       connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH, ...this.#suspensions.welcome(chatter) });
     });
-    // A socket replaced by a resume speaks for no one any more.
-    const owner = (): Chatter | undefined => {
-      const current = this.#owners.get(connection);
-      return current?.connection === connection ? current : undefined;
-    };
     connection.on('message', (message) => {
-      const current = owner();
+      const current = this.#owners.of(connection);
       if (current) void current.serialize(() => this.#dispatch(current, message));
     });
     connection.once('close', () => {
-      const current = owner();
+      const current = this.#owners.of(connection);
       const closed = current?.serialize(async () => {
         if (!this.#suspensions.suspend(current, this.#onLeft !== undefined)) await this.#leave(current);
       });
@@ -319,36 +315,6 @@ export class Lobby {
     chatter.partner?.relay({ type: 'chat', text: verdict.text });
     chatter.connection.reply(id, 'chat', { text: verdict.text });
     if (verdict.action === 'censor') chatter.connection.send({ type: 'chat.warning', message: verdict.warning });
-  }
-
-  /** Carries out what moderation decided about a chatter (who may have left meanwhile). */
-  #enforce(action: ModerationAction): void {
-    const chatter = this.#chatters.get(action.chatterId);
-    if (!chatter) return;
-    const done = chatter.serialize(async () => {
-      // A chatter suspended after a drop cannot be told, but must not come back to what moderation ended.
-      if (chatter.gone && action.type !== 'blur') await this.#suspensions.end(chatter);
-      if (chatter.gone) return;
-      switch (action.type) {
-        case 'ban':
-          if (chatter.state === 'waiting') await this.#matchmaker.leave(chatter.id);
-          if (chatter.state === 'paired') this.#pairing.unpair(chatter, 'disconnected');
-          chatter.state = 'idle';
-          chatter.connection.closeWith('banned', action.ban ? banMessage(action.ban) : ENDED_BY_MODERATION);
-          return;
-        case 'end_pair':
-          if (chatter.state !== 'paired') return;
-          this.#pairing.unpair(chatter, 'disconnected');
-          chatter.connection.send({ type: 'partner.left', reason: 'moderation' });
-          return;
-        case 'blur':
-          chatter.partner?.relay({ type: 'partner.blur' });
-          return;
-        default:
-          assertUnreachable(action);
-      }
-    });
-    done.catch((error: Error) => log.error({ chatter: chatter.id, action: action.type, err: error.message }, 'moderation action failed'));
   }
 
   async #leave(chatter: Chatter): Promise<void> {

@@ -123,6 +123,16 @@ export class ModerationService {
     return service;
   }
 
+  /** The frame tap's ffmpeg decoder processes alive now. */
+  get decoderPids(): number[] {
+    return this.#decoders?.pids ?? [];
+  }
+
+  /** Test-only: every classifier worker thread dies on its next job, as a crashing model would. */
+  testOnlyCrashClassifiersOnNextJob(): void {
+    this.#classifiers?.testOnlyCrashOnNextJob('exit');
+  }
+
   health(): ModerationHealth {
     const classifiers = this.#classifiers?.health() ?? null;
     const problems = [...this.#startProblems];
