@@ -1,8 +1,8 @@
 // Rewrites mediasoup 3.12.x's worker/meson.build files so that the worker builds against Debian's
 // system libraries instead of meson subprojects (which are downloaded at configure time and so
 // fail offline). libsrtp2 stays mediasoup's own subproject, built against OpenSSL as mediasoup
-// configures it: Debian's libsrtp2 uses NSS, which costs about a third of the worker's CPU per
-// packet (docs/mediasoup-worker.md); mediasoup-worker.sh puts its source archive (Debian's orig
+// configures it: Debian's libsrtp2 uses NSS, which cost ~30 % of the worker's CPU per packet
+// (docs/mediasoup-worker.md); mediasoup-worker.sh puts its source archive (Debian's orig
 // tarball, the same bytes as the wrap's) in subprojects/packagecache. Only the mediasoup-worker executable is kept: tests, fuzzer and the shared-library
 // target need catch2 and link_whole'd subproject archives that the system does not provide.
 // Usage: node patch-meson.mjs <path to mediasoup's worker/ folder>
