@@ -6,7 +6,7 @@ FROM node:20-bookworm AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends \
       g++ make python3 meson ninja-build pkg-config \
-      libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev \
+      libssl-dev libuv1-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev curl \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -20,7 +20,7 @@ RUN VEIL_CACHE_DIR=/tmp/veil-cache bash config/setup/mediasoup-worker.sh \
 
 FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      redis-server ffmpeg libssl3 libuv1 libsrtp2-1 libusrsctp2 libabsl20220623 curl \
+      redis-server ffmpeg libssl3 libuv1 libusrsctp2 libabsl20220623 curl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -1,6 +1,9 @@
 // Rewrites mediasoup 3.12.x's worker/meson.build files so that the worker builds against Debian's
 // system libraries instead of meson subprojects (which are downloaded at configure time and so
-// fail offline). Only the mediasoup-worker executable is kept: tests, fuzzer and the shared-library
+// fail offline). libsrtp2 stays mediasoup's own subproject, built against OpenSSL as mediasoup
+// configures it: Debian's libsrtp2 uses NSS, which cost ~30 % of the worker's CPU per packet
+// (docs/mediasoup-worker.md); mediasoup-worker.sh puts its source archive (Debian's orig
+// tarball, the same bytes as the wrap's) in subprojects/packagecache. Only the mediasoup-worker executable is kept: tests, fuzzer and the shared-library
 // target need catch2 and link_whole'd subproject archives that the system does not provide.
 // Usage: node patch-meson.mjs <path to mediasoup's worker/ folder>
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -25,8 +28,16 @@ const systemDeps = `
 openssl_dep = dependency('openssl')
 nlohmann_json_dep = dependency('nlohmann_json')
 libuv_dep = dependency('libuv')
-libsrtp2_dep = dependency('libsrtp2')
-libsrtp2_include = declare_dependency(include_directories: include_directories('/usr/include/srtp2'))
+libsrtp2_proj = subproject(
+  'libsrtp2',
+  default_options: [
+    'warning_level=0',
+    'crypto-library=openssl',
+    'crypto-library-kdf=disabled',
+    'tests=disabled',
+  ],
+)
+libsrtp2_dep = libsrtp2_proj.get_variable('libsrtp2_dep')
 usrsctp_dep = cpp.find_library('usrsctp')
 absl_deps = [
   dependency('absl_flat_hash_map'),
@@ -54,7 +65,6 @@ main = main.replace(/meson_version: '>= 1\.\d+\.\d+'/, "meson_version: '>= 1.0.0
   nlohmann_json_dep,
   libuv_dep,
   libsrtp2_dep,
-  libsrtp2_include,
   usrsctp_dep,
   libwebrtc_dep,
 ]

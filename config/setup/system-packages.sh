@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   redis-server ffmpeg chromium firefox-esr iproute2 nftables ca-certificates haproxy openssl
   g++ make python3 meson ninja-build pkg-config
-  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
+  libssl-dev libuv1-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev curl
 )
 
 missing=()
