@@ -8,8 +8,14 @@
  *     partner waits; until the first decoded frame.
  *   - Next: A is paired with B while C waits; A clicks Next; until A decodes C's first frame.
  *
+ *   - P2P Next, the baseline of what peer-to-peer roulettes do: the same three-page Next on a
+ *     minimal signaling server (bench/p2p/), A's page making a fresh RTCPeerConnection to C with
+ *     its camera kept; until A decodes C's first frame. Run after Veil's, with Veil's browsers closed.
+ *
  * Run from the project root after `npm run build:client` (the bundle goes under dist/ so that its
  * external packages resolve from node_modules/):
+ *   npm run bench:chat
+ * which also bundles the P2P page (bench/p2p/page.ts) to dist/bench/p2p-page.js. By hand:
  *   npx esbuild bench/chat-latency.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=dist/bench/chat-latency.mjs && node dist/bench/chat-latency.mjs
  *
@@ -30,6 +36,7 @@ import {
   cpuModel,
   measureClick,
   openVeil,
+  percentile,
   POLL_MS,
   row,
   STEP_TIMEOUT_MS,
@@ -39,6 +46,7 @@ import {
   waitForState,
   type Sample,
 } from './first-frame.js';
+import { P2P_CHROMIUM_FLAGS, p2pNexts } from './p2p/nexts.js';
 
 const RUNS = 20;
 const WARMUP_RUNS = 1;
@@ -109,17 +117,37 @@ async function nexts(bench: Bench, chooser: Page, others: [Page, Page]): Promise
 
 // ---- report --------------------------------------------------------------------------------------
 
-function report(chromium: string, loads: [number, number], results: { label: string; samples: Sample[] }[]): string {
+interface Result {
+  label: string;
+  samples: Sample[];
+}
+
+/** Load averages (1 min) at the start, when the P2P baseline started, and at the end. */
+type Loads = [number, number, number];
+
+function ratioLine(veil: Result, p2p: Result): string {
+  const at = (result: Result, p: number): number =>
+    percentile(
+      result.samples.map((s) => s.toFrameMs).sort((a, b) => a - b),
+      p,
+    );
+  const ratio = (p: number): string => `${(at(veil, p) / at(p2p, p)).toFixed(2)} (${at(veil, p).toFixed(0)} / ${at(p2p, p).toFixed(0)} ms)`;
+  return `Veil Next / P2P Next, click → first decoded partner frame: p50 ${ratio(50)}, p95 ${ratio(95)}`;
+}
+
+function report(chromium: string, loads: Loads, veil: Result[], p2p: Result): string {
+  const veilNext = veil.at(-1);
   const lines = [
     `Machine: ${availableParallelism()} cores (${cpuModel()}), ${chromium} headless (fake camera, --disable-gpu), ` +
       `Node ${process.version}, mediasoup ${mediasoupVersion} (${MEDIASOUP_WORKERS} workers), loopback; ` +
       `${RUNS} runs each after ${WARMUP_RUNS} warm-up, getStats polled every ${POLL_MS} ms in the page; ` +
-      `1-min load average ${loads[0].toFixed(1)} at the start, ${loads[1].toFixed(1)} at the end`,
+      `P2P pages with ${P2P_CHROMIUM_FLAGS.join(' ')}, after Veil's browsers closed; ` +
+      `1-min load average ${loads[0].toFixed(1)} at the start, ${loads[1].toFixed(1)} when P2P started, ${loads[2].toFixed(1)} at the end`,
     '',
     '| measurement | runs | p50 ms | p95 ms | min ms | max ms |',
     '|---|--:|--:|--:|--:|--:|',
   ];
-  for (const { label, samples } of results) {
+  for (const { label, samples } of [...veil, p2p]) {
     lines.push(
       row(
         `${label}: click → first decoded partner frame`,
@@ -133,17 +161,20 @@ function report(chromium: string, loads: [number, number], results: { label: str
       ),
     );
   }
+  if (veilNext) lines.push('', ratioLine(veilNext, p2p));
   lines.push('', 'Where the time goes in the clicking page: p50 ms after the click of the first of each signaling step (→ sent, ← received).', '');
-  lines.push(...stepRows(results.filter((r) => !r.label.startsWith('Start, cold'))));
+  lines.push(...stepRows(veil.filter((r) => !r.label.startsWith('Start, cold'))));
+  lines.push('', 'The same for P2P Next (· a step of the RTCPeerConnection, not a message).', '');
+  lines.push(...stepRows([p2p]));
   return lines.join('\n');
 }
 
 // ---- main ----------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+/** Veil's three measurements; every browser and the server are closed at the end, on failure too. */
+async function veilRuns(): Promise<{ results: Result[]; chromium: string }> {
   let server: TestApp | undefined;
   const browsers: LaunchedBrowser[] = [];
-  const loadAtStart = loadavg()[0] ?? Number.NaN;
   try {
     server = await startTestApp({ matchRecentPartnerSeconds: 0, mediasoupWorkers: MEDIASOUP_WORKERS });
     const url = server.app.url;
@@ -169,23 +200,31 @@ async function main(): Promise<void> {
     await waitForState(c, 'waiting');
     await waitForQueue(bench.matchmaker, 1);
     const next = await nexts(bench, a, [b, c]);
-
-    const chromium = `Chromium ${browsers[0]?.browser.version() ?? '?'}`;
-    process.stdout.write(
-      `${report(
-        chromium,
-        [loadAtStart, loadavg()[0] ?? Number.NaN],
-        [
-          { label: 'Start, cold (fresh page: getUserMedia, transports, pairing)', samples: cold },
-          { label: 'Start, warm (camera and transports kept, after Stop)', samples: warm },
-          { label: 'Next (3 browsers: A leaves B for waiting C)', samples: next },
-        ],
-      )}\n`,
-    );
+    return {
+      chromium: `Chromium ${browsers[0]?.browser.version() ?? '?'}`,
+      results: [
+        { label: 'Start, cold (fresh page: getUserMedia, transports, pairing)', samples: cold },
+        { label: 'Start, warm (camera and transports kept, after Stop)', samples: warm },
+        { label: 'Next (3 browsers: A leaves B for waiting C)', samples: next },
+      ],
+    };
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()));
     await server?.close();
   }
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
+  const veil = await veilRuns();
+  const loadAtP2p = loadavg()[0] ?? Number.NaN;
+  const p2p = await p2pNexts(repeat);
+  process.stdout.write(
+    `${report(veil.chromium, [loadAtStart, loadAtP2p, loadavg()[0] ?? Number.NaN], veil.results, {
+      label: 'P2P Next (fresh RTCPeerConnection)',
+      samples: p2p.samples,
+    })}\n`,
+  );
 }
 
 try {

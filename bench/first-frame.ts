@@ -43,13 +43,33 @@ export async function openVeil(page: Page, url: string): Promise<void> {
 /**
  * Records every signaling message the page sends and receives, in performance.now() time, as
  * "→ type" (a request), "← type" (a push) and "← type reply" (the response to a request of that
- * type), so a probe can say when each step after a click happened. Call before openVeil().
+ * type), so a probe can say when each step after a click happened. It also records when each
+ * setRemoteDescription() and setLocalDescription() of any RTCPeerConnection of the page resolved,
+ * as "· SRD(offer) done" and the like (a page may add "· ..." steps of its own). Call before
+ * openVeil().
  */
 export async function traceSignaling(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const trace: { at: number; step: string }[] = [];
     const requests = new Map<number, string>();
     (window as unknown as { __signalingTrace: typeof trace }).__signalingTrace = trace;
+    for (const [method, short] of [
+      ['setRemoteDescription', 'SRD'],
+      ['setLocalDescription', 'SLD'],
+    ] as const) {
+      const original: unknown = Reflect.get(RTCPeerConnection.prototype, method);
+      Object.defineProperty(RTCPeerConnection.prototype, method, {
+        configurable: true,
+        writable: true,
+        value: async function (this: RTCPeerConnection, ...args: unknown[]) {
+          await (Reflect.apply(original as () => Promise<void>, this, args) as Promise<void>);
+          trace.push({
+            at: performance.now(),
+            step: `· ${short}(${(method === 'setRemoteDescription' ? this.remoteDescription : this.localDescription)?.type ?? '?'}) done`,
+          });
+        },
+      });
+    }
     const parse = (data: unknown): { type?: string; id?: number } => {
       try {
         return typeof data === 'string' ? (JSON.parse(data) as { type?: string; id?: number }) : {};
@@ -82,12 +102,22 @@ export async function traceSignaling(page: Page): Promise<void> {
   });
 }
 
-/** The first time after `since` each traced step happened, in ms after `since`. */
+/**
+ * The first time after `since` each traced step happened, in ms after `since`; a "· ..." step
+ * (a description applied, a state reached) that happens again is counted as "· ... (2)" and so on.
+ */
 async function stepsSince(page: Page, since: number): Promise<Record<string, number>> {
   return page.evaluate((from) => {
     const trace = (window as unknown as { __signalingTrace?: { at: number; step: string }[] }).__signalingTrace ?? [];
     const steps: Record<string, number> = {};
-    for (const { at, step } of trace) if (at >= from && steps[step] === undefined) steps[step] = at - from;
+    const seen = new Map<string, number>();
+    for (const { at, step } of trace) {
+      if (at < from) continue;
+      const n = (seen.get(step) ?? 0) + 1;
+      seen.set(step, n);
+      const name = n === 1 ? step : step.startsWith('· ') ? `${step} (${n})` : undefined;
+      if (name !== undefined && steps[name] === undefined) steps[name] = at - from;
+    }
     return steps;
   }, since);
 }
