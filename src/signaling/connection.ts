@@ -11,6 +11,7 @@ import {
 } from '../protocol/messages.js';
 import { admit, FloodGuard, TokenBucket } from '../edge/rate-limit.js';
 import type { CloseKind } from '../lobby/resume-rules.js';
+import { heartbeatVerdict } from './heartbeat.js';
 
 /** The close code of a socket that ended without a close frame (network gone, or terminated after missed pings). */
 const ABNORMAL_CLOSURE = 1006;
@@ -57,8 +58,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
     ws.once('close', (code) => this.#onClose(code));
     ws.on('error', () => ws.terminate());
+    let lastTick = performance.now();
     this.#heartbeat = setInterval(() => {
-      if (!this.#alive) {
+      const now = performance.now();
+      const verdict = heartbeatVerdict({ ponged: this.#alive, sinceLastTickMs: now - lastTick, intervalMs: options.heartbeatIntervalMs });
+      lastTick = now;
+      if (verdict === 'terminate') {
         ws.terminate();
         return;
       }
