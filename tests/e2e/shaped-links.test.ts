@@ -101,13 +101,20 @@ describe('a narrow, lossy downlink', () => {
     await expect
       .poll(() => receiver.textContent('#partner-quality'), { timeout: 30_000, message: 'the page says the video is at lower quality' })
       .toMatch(/lower quality/);
+    // The switch itself waits for a keyframe of the lower layer, which the lossy link may delay (a CI
+    // run saw 8 s of it); the claim is about decoding at that layer once it is there.
+    const switched = (await inboundVideo(receiver)).framesDecoded;
+    await expect
+      .poll(async () => (await inboundVideo(receiver)).framesDecoded, { timeout: 30_000, interval: 250, message: 'decoding at the lower layer' })
+      .toBeGreaterThan(switched + 5);
     const window = await measure(receiver, MEASURE_S);
     shaped.on = window;
     console.log(`simulcast on, shaped: ${clean} px clean, ${low} px shaped; frames/s ${window.perSecond.join(' ')}; freezes ${window.freezes}`);
-    // Decoding goes on: at most one second of the window without a new frame, and mostly at a lower
-    // layer (a loaded machine makes Chrome rescale its layers for CPU, and the estimate may let the
-    // top layer through for a moment).
-    expect(window.perSecond.filter((frames) => frames === 0).length).toBeLessThanOrEqual(1);
+    // Decoding goes on: at most 3 of the 12 seconds without a new frame (the single stream decodes
+    // none), and mostly at a lower layer (a loaded machine makes Chrome rescale its layers for CPU,
+    // and the estimate may let a higher layer through for a moment, which then stalls until the
+    // next keyframe: runs here saw 0-3 such seconds; docs/simulcast.md).
+    expect(window.perSecond.filter((frames) => frames === 0).length).toBeLessThanOrEqual(3);
     const sorted = [...window.widths].sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)], `widths ${window.widths.join(' ')}`).toBeLessThan(clean);
 
