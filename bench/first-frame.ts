@@ -126,6 +126,16 @@ export async function waitForState(page: Page, state: UiState): Promise<void> {
   await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout: STEP_TIMEOUT_MS });
 }
 
+/** The first page starts a video chat and waits, the second starts; resolves once they are paired. */
+export async function startVideoChat(first: Page, second: Page): Promise<void> {
+  for (const page of [first, second]) {
+    await page.check('#age-confirm');
+    await page.click('#start-video');
+    if (page === first) await waitForState(first, 'waiting');
+  }
+  await waitForState(second, 'paired');
+}
+
 /**
  * Starts the in-page probe: remembers the inbound video stats ids present now, stamps the next
  * click on `selector`, then polls getStats() until a new inbound video entry has decoded a frame.

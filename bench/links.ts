@@ -17,7 +17,7 @@ import type { LaunchedBrowser } from '../tests/support/chromium.js';
 import { openOnHosts } from '../tests/support/host-browsers.js';
 import { clearLink, inboundVideo, shapeLink, type InboundVideo, type LinkShape } from '../tests/support/link-shape.js';
 import { createTestNetwork } from '../tests/support/netns.js';
-import { cpuModel, waitForState } from './first-frame.js';
+import { cpuModel, startVideoChat } from './first-frame.js';
 
 const SETTLE_S = 12;
 const MEASURE_S = 15;
@@ -84,12 +84,7 @@ async function main(): Promise<void> {
         const [receiver, sender] = await openOnHosts(net.hosts, server.app.url, browsers);
         const [host] = net.hosts;
         if (!receiver || !sender || !host) throw new Error('two browsers on two hosts');
-        for (const page of [receiver, sender]) {
-          await page.check('#age-confirm');
-          await page.click('#start-video');
-          if (page === receiver) await waitForState(receiver, 'waiting');
-        }
-        await waitForState(receiver, 'paired');
+        await startVideoChat(receiver, sender);
         await until('decoded video', 90_000, async () => (await inboundVideo(receiver)).framesDecoded > 50);
         for (const { name, shape } of SHAPES) {
           await shapeLink(host, shape);

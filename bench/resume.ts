@@ -18,7 +18,7 @@ import { blockAll, unblock } from '../tests/support/firewall.js';
 import { openOnHosts } from '../tests/support/host-browsers.js';
 import { inboundVideo } from '../tests/support/link-shape.js';
 import { createTestNetwork } from '../tests/support/netns.js';
-import { cpuModel, waitForState } from './first-frame.js';
+import { cpuModel, startVideoChat, waitForState } from './first-frame.js';
 
 const DROP_S = 5;
 const RECONNECTING = 'Stranger is reconnecting…';
@@ -69,12 +69,7 @@ async function main(): Promise<void> {
     const [dropped, partner] = await openOnHosts(net.hosts, server.app.url, browsers);
     const [host] = net.hosts;
     if (!dropped || !partner || !host) throw new Error('two browsers on two hosts');
-    for (const page of [dropped, partner]) {
-      await page.check('#age-confirm');
-      await page.click('#start-video');
-      if (page === dropped) await waitForState(dropped, 'waiting');
-    }
-    await waitForState(partner, 'paired');
+    await startVideoChat(dropped, partner);
     for (let run = 0; run < runs; run++) {
       await until('video both ways', 60_000, async () => (await framesOf(partner)) > 30 && (await framesOf(dropped)) > 30);
       await blockAll(host.name);
