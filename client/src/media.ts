@@ -118,20 +118,24 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
    */
   async consume(descriptions: readonly ConsumerDescription[]): Promise<MediaStream | null> {
     const epoch = this.#epoch;
-    const created: types.Consumer[] = [];
-    for (const description of descriptions) {
-      const consumer = await this.#recv.consume({
-        id: description.id,
-        producerId: description.producerId,
-        kind: description.kind,
-        rtpParameters: description.rtpParameters as unknown as types.RtpParameters,
-      });
-      if (epoch !== this.#epoch || this.#closed) {
-        consumer.close();
-        for (const other of created) other.close();
-        return null;
-      }
-      created.push(consumer);
+    // All at once: mediasoup-client then makes every consumer in one renegotiation of the
+    // receive transport, not one per kind in a row.
+    const outcomes = await Promise.allSettled(
+      descriptions.map((description) =>
+        this.#recv.consume({
+          id: description.id,
+          producerId: description.producerId,
+          kind: description.kind,
+          rtpParameters: description.rtpParameters as unknown as types.RtpParameters,
+        }),
+      ),
+    );
+    const created = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure || epoch !== this.#epoch || this.#closed) {
+      for (const consumer of created) consumer.close();
+      if (failure) throw failure.reason;
+      return null;
     }
     for (const consumer of created) this.#adopt(consumer);
     await this.#signaling.request('media.ready', { consumerIds: created.map((consumer) => consumer.id) });

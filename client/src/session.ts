@@ -92,11 +92,14 @@ export class ChatSession {
   async next(): Promise<void> {
     if (this.#state !== 'waiting' && this.#state !== 'paired' && this.#state !== 'partner-left') return;
     const partnerGone = this.#state === 'partner-left';
+    // After partner.left the server may hold us idle (then `start`) or queued (then `next`).
+    // The first request goes out before the page tears the old partner down, so the server pairs
+    // while this page renegotiates; its replies are handled only after this task.
+    const searching = this.#searchAgain(partnerGone ? ['start', 'next'] : ['next', 'start']);
     this.#endPartner();
     this.#log.clear();
     this.#setState('waiting', TEXT.waiting);
-    // After partner.left the server may hold us idle (then `start`) or queued (then `next`).
-    await this.#searchAgain(partnerGone ? ['start', 'next'] : ['next', 'start']);
+    await searching;
   }
 
   async stop(): Promise<void> {
