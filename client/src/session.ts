@@ -3,11 +3,11 @@ import { reconnectDelayMs } from './backoff.js';
 import { describeCameraError, stopStream } from './camera.js';
 import { ChatLog } from './chat-log.js';
 import type { UiState } from './controls.js';
-import { PartnerQuality } from './connection-quality.js';
 import { ConnectionLostError, describeError, isRequestError } from './errors.js';
 import { linkFailureNotice } from './link-failure.js';
 import type { ChatSettings } from './landing.js';
 import type { MediaKind } from './media.js';
+import { PartnerDisplay } from './partner-display.js';
 import type { Push, Signaling } from './signaling.js';
 import { followResumes, partnerConnectionText } from './resumption.js';
 import { partnerLeftText, TEXT } from './texts.js';
@@ -31,7 +31,7 @@ export class ChatSession {
   readonly #log: ChatLog;
   readonly #typing: TypingNotifier;
   readonly #video: VideoCall;
-  readonly #quality: PartnerQuality;
+  readonly #partner: PartnerDisplay;
   #settings: ChatSettings | null = null;
   /** The user wants to be chatting: searching again after a reconnect or media reset. */
   #active = false;
@@ -53,7 +53,7 @@ export class ChatSession {
       if (notice.place === 'panel') this.#view.showMediaError(notice.text);
       else this.#view.setStatus(notice.text);
     });
-    this.#quality = new PartnerQuality(view.partnerQuality, () => this.#video.recvStats());
+    this.#partner = new PartnerDisplay(this.#video, view, this.#log, this.#typing);
     signaling.on('push', (message) => this.#onPush(message));
     signaling.on('lost', () => this.#onLost());
     followResumes(signaling, this, { setStatus: (text) => view.setStatus(text), partnerLeft: (reason) => this.#partnerLeft(reason) });
@@ -96,7 +96,7 @@ export class ChatSession {
     // The first request goes out before the page tears the old partner down, so the server pairs
     // while this page renegotiates; its replies are handled only after this task.
     const searching = this.#searchAgain(partnerGone ? ['start', 'next'] : ['next', 'start']);
-    this.#endPartner();
+    this.#partner.end();
     this.#log.clear();
     this.#setState('waiting', TEXT.waiting);
     await searching;
@@ -104,9 +104,7 @@ export class ChatSession {
 
   async stop(): Promise<void> {
     if (!CHATTING.has(this.#state)) return;
-    this.#active = false;
-    this.#run++;
-    this.#endPartner();
+    this.#halt();
     this.#log.clear();
     this.#log.add('system', TEXT.stopped);
     this.#setState('idle', TEXT.stoppedStatus);
@@ -139,9 +137,7 @@ export class ChatSession {
     } catch (error) {
       return describeError(error);
     }
-    this.#active = false;
-    this.#run++;
-    this.#endPartner();
+    this.#halt();
     this.#log.clear();
     this.#log.add('system', TEXT.reported);
     this.#log.add('system', `Report reference: ${referenceId}`);
@@ -272,7 +268,7 @@ export class ChatSession {
 
   #fail(error: unknown): void {
     this.#active = false;
-    this.#endPartner();
+    this.#partner.end();
     if (isRequestError(error, 'media_unavailable')) this.#view.showMediaError(ERROR_TEXT.media_unavailable);
     else if (!isRequestError(error)) console.warn('chat | failed', error);
     this.#setState('error', describeError(error));
@@ -290,13 +286,13 @@ export class ChatSession {
         return;
       case 'waiting':
         if (!this.#active) return;
-        this.#endPartner();
+        this.#partner.end();
         this.#log.clear();
         this.#setState('waiting', TEXT.waiting);
         return;
       case 'paired':
         if (!this.#active) return;
-        this.#endPartner();
+        this.#partner.end();
         this.#log.clear();
         this.#log.add('system', TEXT.pairedHint);
         this.#setState('paired', TEXT.paired);
@@ -311,42 +307,40 @@ export class ChatSession {
         if (this.#state === 'paired') this.#view.setStatus(partnerConnectionText(message.type));
         return;
       case 'partner.media':
-        if (this.#state === 'paired') this.#view.setPartnerMedia(message);
+        if (this.#state === 'paired') this.#partner.media(message);
         return;
       case 'partner.blur':
-        if (this.#state === 'paired') this.#view.setPartnerBlurred(true);
+        if (this.#state === 'paired') this.#partner.blur();
         return;
       case 'media.consume':
         if (this.#active && this.#settings?.mode === 'video') void this.#consume(message.consumers);
         return;
       case 'media.layers':
-        if (this.#state === 'paired') this.#quality.layers(message);
+        if (this.#state === 'paired') this.#partner.layers(message);
         return;
       case 'media.reset':
         this.#video.reset();
         this.#view.setRemoteStream(null);
         if (this.#active && this.#settings?.mode === 'video') {
-          this.#endPartner();
+          this.#partner.end();
           void this.#begin(TEXT.reconnectingVideo);
         }
         return;
       case 'chat':
         if (this.#state !== 'paired') return;
-        this.#log.setPartnerTyping(false);
+        this.#partner.typing(false);
         this.#log.add('partner', message.text);
         return;
       case 'chat.warning':
         this.#log.add('system', message.message);
         return;
       case 'typing':
-        if (this.#state === 'paired') this.#log.setPartnerTyping(message.typing);
+        if (this.#state === 'paired') this.#partner.typing(message.typing);
         return;
       case 'closing':
         if (this.#signaling.stopReason !== null) {
           this.#closedMessage = message.message;
-          this.#active = false;
-          this.#run++;
-          this.#endPartner();
+          this.#halt();
           if (this.#state !== 'landing' || message.reason === 'banned') this.#setState('error', message.message);
         } else if (this.#state !== 'landing') {
           this.#view.setStatus(message.message);
@@ -354,9 +348,7 @@ export class ChatSession {
         return;
       case 'error':
         if (message.error.code === 'banned') {
-          this.#active = false;
-          this.#run++;
-          this.#endPartner();
+          this.#halt();
           if (this.#state !== 'landing') this.#setState('error', ERROR_TEXT.banned);
         } else if (this.#state !== 'landing') {
           this.#view.setStatus(ERROR_TEXT[message.error.code] ?? message.error.message);
@@ -368,24 +360,15 @@ export class ChatSession {
   }
 
   async #consume(consumers: Parameters<VideoCall['consume']>[0]): Promise<void> {
-    try {
-      const stream = await this.#video.consume(consumers);
-      if (stream && this.#active) {
-        this.#view.setRemoteStream(stream);
-        this.#quality.start();
-      }
-    } catch (error) {
-      if (error instanceof ConnectionLostError) return;
-      console.warn('consume() | failed', error);
-      if (this.#state === 'paired') this.#view.setStatus(TEXT.videoFailed);
-    }
+    const shown = await this.#partner.show(consumers, () => this.#active);
+    if (!shown && this.#state === 'paired') this.#view.setStatus(TEXT.videoFailed);
   }
 
   #partnerLeft(reason: Parameters<typeof partnerLeftText>[0]): void {
     // Only the current partner can leave; after our own Next we are already searching.
     if (this.#state !== 'paired') return;
     const text = partnerLeftText(reason);
-    this.#endPartner();
+    this.#partner.end();
     this.#log.add('system', text);
     this.#setState('partner-left', text);
   }
@@ -394,7 +377,7 @@ export class ChatSession {
   #onLost(): void {
     this.#video.reset();
     const wasPaired = this.#state === 'paired';
-    this.#endPartner();
+    this.#partner.end();
     if (!this.#active || this.#state === 'landing') return;
     this.#run++;
     if (wasPaired) this.#log.add('system', TEXT.connectionLost);
@@ -403,15 +386,11 @@ export class ChatSession {
 
   // ---- helpers -----------------------------------------------------------------------------------
 
-  /** Forget the current partner: their streams, typing and media indicators. */
-  #endPartner(): void {
-    this.#video.closeConsumers();
-    this.#view.setRemoteStream(null);
-    this.#view.setPartnerMedia(null);
-    this.#view.setPartnerBlurred(false);
-    this.#quality.stop();
-    this.#typing.reset();
-    this.#log.setPartnerTyping(false);
+  /** The user stops searching: older runs stop at their next await and the partner is forgotten. */
+  #halt(): void {
+    this.#active = false;
+    this.#run++;
+    this.#partner.end();
   }
 
   async #releaseCamera(): Promise<void> {
