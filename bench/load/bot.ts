@@ -96,6 +96,11 @@ export class Bot {
     return this.#paired;
   }
 
+  /** Its socket is open (a bot whose socket closed is done). */
+  get connected(): boolean {
+    return this.#signaling.open;
+  }
+
   /** Presses Next (only while paired). */
   async next(): Promise<void> {
     if (!this.#paired || this.#stopped) return;

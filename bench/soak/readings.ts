@@ -20,6 +20,8 @@ export interface ResourceReading {
   heapUsedBytes: number;
   nodeRssBytes: number;
   workersRssBytes: number;
+  /** The longest event-loop delay of the server's Node process since the previous reading, ms. */
+  loopDelayMaxMs: number;
 }
 
 export async function readResources(server: ServerProcess, startedAt: number): Promise<ResourceReading> {
@@ -38,6 +40,7 @@ export async function readResources(server: ServerProcess, startedAt: number): P
     handles: Object.values(resources).reduce((sum, n) => sum + n, 0),
     redisKeys: series.get('veil_redis_keys') ?? 0,
     heapUsedBytes: series.get('veil_process_nodejs_heap_size_used_bytes') ?? 0,
+    loopDelayMaxMs: (series.get('veil_process_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000,
     nodeRssBytes: sampleProcess(server.pid)?.rssBytes ?? 0,
     workersRssBytes: server
       .workerPids()

@@ -60,9 +60,12 @@ export function growthLines(result: SoakResult): string {
 
 export function latencyTable(result: SoakResult): string {
   return [
-    '| from (s) | pairings | p50 ms | p99 ms | max ms |',
-    '|--:|--:|--:|--:|--:|',
-    ...result.latency.map((b) => `| ${b.fromSeconds.toFixed(0)} | ${b.pairings} | ${b.p50.toFixed(0)} | ${b.p99.toFixed(0)} | ${b.max.toFixed(0)} |`),
+    "| from (s) | pairings | p50 ms | p99 ms | max ms | bots connected | server loop delay max ms | bots' loop delay max ms |",
+    '|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...result.latency.map(
+      (b) =>
+        `| ${b.fromSeconds.toFixed(0)} | ${b.pairings} | ${b.p50.toFixed(0)} | ${b.p99.toFixed(0)} | ${b.max.toFixed(0)} | ${b.botsConnected} | ${b.serverLoopDelayMaxMs.toFixed(0)} | ${b.generatorLoopDelayMaxMs.toFixed(0)} |`,
+    ),
   ].join('\n');
 }
 

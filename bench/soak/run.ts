@@ -6,6 +6,7 @@
  * that holds more than the idle one leaked. Every wait is bounded; everything is closed at the end.
  */
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Bot } from '../load/bot.js';
 import { pressNextAfterEachPairing } from '../load/churn.js';
 import { startBots, waitUntil } from '../load/run.js';
@@ -32,6 +33,11 @@ export interface LatencyBucket {
   p50: number;
   p99: number;
   max: number;
+  /** Bots whose socket is still open at the end of the bucket. */
+  botsConnected: number;
+  /** The longest event-loop delay in the bucket of the server's process and of this one (the bots'), ms. */
+  serverLoopDelayMaxMs: number;
+  generatorLoopDelayMaxMs: number;
 }
 
 export interface SoakResult {
@@ -53,7 +59,9 @@ export interface SoakResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function bucketOf(fromSeconds: number, latencies: number[]): LatencyBucket {
+type PairingLatencies = Pick<LatencyBucket, 'fromSeconds' | 'pairings' | 'p50' | 'p99' | 'max'>;
+
+function latenciesOf(fromSeconds: number, latencies: number[]): PairingLatencies {
   const sorted = latencies.sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { fromSeconds, pairings: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
@@ -83,22 +91,35 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const series: ResourceReading[] = [warm];
     const latency: LatencyBucket[] = [];
     const presser = pressNextAfterEachPairing(bots, options.nextEverySeconds);
+    // A starved load generator answers the server's pings late, and the server rightly cuts it:
+    // its own event-loop delay per bucket says whether lost bots were the generator's doing.
+    const generatorDelay = monitorEventLoopDelay({ resolution: 20 });
+    generatorDelay.enable();
+    let bucketReadings: ResourceReading[] = [];
     const churnStart = performance.now();
     let bucketStart = churnStart;
     const elapsed = (): number => (performance.now() - churnStart) / 1000;
     while (elapsed() < options.durationSeconds) {
       await sleep(Math.min(options.sampleEverySeconds, options.durationSeconds - elapsed()) * 1000);
-      series.push(await readResources(server, startedAt));
+      const reading = await readResources(server, startedAt);
+      series.push(reading);
+      bucketReadings.push(reading);
       if ((performance.now() - bucketStart) / 1000 >= options.bucketSeconds || elapsed() >= options.durationSeconds) {
-        latency.push(
-          bucketOf(
+        latency.push({
+          ...latenciesOf(
             (bucketStart - churnStart) / 1000,
             bots.flatMap((bot) => bot.counters.pairingLatenciesMs.splice(0)),
           ),
-        );
+          botsConnected: bots.filter((bot) => bot.connected).length,
+          serverLoopDelayMaxMs: Math.max(...bucketReadings.map((r) => r.loopDelayMaxMs)),
+          generatorLoopDelayMaxMs: generatorDelay.max / 1e6,
+        });
+        generatorDelay.reset();
+        bucketReadings = [];
         bucketStart = performance.now();
       }
     }
+    generatorDelay.disable();
     presser.stop();
     const end = series.at(-1) ?? warm;
     for (const bot of bots) {
