@@ -12,6 +12,7 @@
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { startTestApp } from '../tests/support/app.js';
+import { workerUsage } from './cpu-time.js';
 import { emptyTally, mergeTally, runHostile } from '../tests/support/hostile-client.js';
 import { seeded } from '../tests/support/seeded-random.js';
 import { pairText, TestClient } from '../tests/support/ws-client.js';
@@ -24,13 +25,6 @@ const MAX_PAYLOAD = 16_384;
 const BURST = 40;
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
-
-async function workerUsage(
-  slots: readonly { worker: { getResourceUsage(): Promise<{ ru_utime: number; ru_stime: number; ru_maxrss: number }> } }[],
-): Promise<{ cpuS: number; maxRssMib: string[] }> {
-  const usages = await Promise.all(slots.map((slot) => slot.worker.getResourceUsage()));
-  return { cpuS: usages.reduce((sum, u) => sum + (u.ru_utime + u.ru_stime) / 1000, 0), maxRssMib: usages.map((u) => mib(u.ru_maxrss * 1024)) };
-}
 
 /** One chatter's lines, a line a second (inside the chat flood limit) until `done()`. */
 async function chatter(from: TestClient, name: string, done: () => boolean): Promise<string[]> {
