@@ -4,7 +4,12 @@
  * nftables drops everything of the first browser's namespace for DROP_S seconds
  * (tests/support/firewall.ts), then lets it through again. Per run, from the moment the link is back:
  * the partner's page shows the chat again (its "reconnecting" status gone), the partner decodes new
- * frames of the dropped browser, and the dropped browser decodes new frames of the partner.
+ * frames of the dropped browser, and the dropped browser decodes new frames of the partner; and,
+ * from the moment it went, how soon the dropped page itself said "Reconnecting…".
+ *
+ * Both ways in one run: with the server's `alive` frames every second (the default, so the page
+ * notices a dead socket by its silence, client/src/liveness.ts), and every 10 s (the page then
+ * cannot tell within a 5 s drop, as before liveness existed).
  *
  * Run as root from the project root after `npm run build`: `npm run bench:resume [-- --runs 5]`.
  */
@@ -18,10 +23,17 @@ import { blockAll, unblock } from '../tests/support/firewall.js';
 import { openOnHosts } from '../tests/support/host-browsers.js';
 import { inboundVideo } from '../tests/support/link-shape.js';
 import { createTestNetwork } from '../tests/support/netns.js';
+import { sendChat } from '../tests/support/veil-page.js';
 import { cpuModel, startVideoChat, waitForState } from './first-frame.js';
 
 const DROP_S = 5;
 const RECONNECTING = 'Stranger is reconnecting…';
+const SELF_RECONNECTING = 'Reconnecting…';
+/** The server's alive interval in each configuration: the default, and one too slow to notice a 5 s drop. */
+const CONFIGURATIONS = [
+  { label: 'alive every 1 s', aliveIntervalMs: 1000 },
+  { label: 'alive every 10 s', aliveIntervalMs: 10_000 },
+] as const;
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,10 +49,16 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 
 const framesOf = async (page: Page): Promise<number> => (await inboundVideo(page)).framesDecoded;
 const statusOf = (page: Page): Promise<string | null> => page.textContent('#status');
+const partnerSaw = (page: Page, text: string): Promise<boolean> =>
+  page.evaluate((t) => Array.from(document.querySelectorAll('#messages .msg.partner')).some((el) => el.textContent?.includes(t)), text);
 
 interface Run {
   partnerSawReconnecting: boolean;
+  /** From the drop to the dropped page saying "Reconnecting…"; null if it did not while the link was down. */
+  selfKnewMs: number | null;
   statusBackMs: number;
+  /** From the link's return to a line typed on the dropped page then showing on the partner's. */
+  chatBackMs: number;
   partnerVideoMs: number;
   droppedVideoMs: number;
 }
@@ -50,9 +68,7 @@ const percentile = (values: number[], q: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 };
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' } } });
-  const runs = z.coerce.number().int().min(1).max(50).default(5).parse(values.runs);
+async function measure(runs: number, aliveIntervalMs: number): Promise<Run[]> {
   const net = await createTestNetwork({ hosts: 2 });
   const server = await startTestApp({
     httpHost: net.serverAddress,
@@ -61,10 +77,10 @@ async function main(): Promise<void> {
     mediasoupWorkers: 1,
     resumeGraceMs: 10_000,
     matchRecentPartnerSeconds: 0,
+    aliveIntervalMs,
   });
   const browsers: LaunchedBrowser[] = [];
   const results: Run[] = [];
-  const loadStart = loadavg()[0] ?? 0;
   try {
     const [dropped, partner] = await openOnHosts(net.hosts, server.app.url, browsers);
     const [host] = net.hosts;
@@ -74,17 +90,21 @@ async function main(): Promise<void> {
       await until('video both ways', 60_000, async () => (await framesOf(partner)) > 30 && (await framesOf(dropped)) > 30);
       await blockAll(host.name);
       const blockedAt = Date.now();
-      const partnerSawReconnecting = await until('the partner told', DROP_S * 1000, async () => (await statusOf(partner)) === RECONNECTING).then(
-        () => true,
-        () => false,
-      );
+      const [partnerSawReconnecting, selfKnewAt] = await Promise.all([
+        until('the partner told', DROP_S * 1000, async () => (await statusOf(partner)) === RECONNECTING).then(
+          () => true,
+          () => false,
+        ),
+        until('the dropped page noticing', DROP_S * 1000, async () => (await statusOf(dropped)) === SELF_RECONNECTING).catch(() => null),
+      ]);
       await tick(Math.max(0, DROP_S * 1000 - (Date.now() - blockedAt)));
       const [partnerFrames, droppedFrames] = [await framesOf(partner), await framesOf(dropped)];
       await unblock(host.name);
       const backAt = Date.now();
       // The dropped page's receive transport may be new after the resume: any count above the old one, or a fresh count rising.
-      const [statusBack, partnerVideo, droppedVideo] = await Promise.all([
+      const [statusBack, chatBack, partnerVideo, droppedVideo] = await Promise.all([
         until('the reconnecting status gone', 30_000, async () => (await statusOf(partner)) !== RECONNECTING),
+        sendChat(dropped, `back ${run}`).then(() => until('the line through', 30_000, () => partnerSaw(partner, `back ${run}`))),
         until('the partner decoding again', 30_000, async () => (await framesOf(partner)) > partnerFrames + 2),
         until('the dropped browser decoding again', 30_000, async () => {
           const frames = await framesOf(dropped);
@@ -93,11 +113,13 @@ async function main(): Promise<void> {
       ]);
       const result = {
         partnerSawReconnecting,
+        selfKnewMs: selfKnewAt === null ? null : selfKnewAt - blockedAt,
         statusBackMs: statusBack - backAt,
+        chatBackMs: chatBack - backAt,
         partnerVideoMs: partnerVideo - backAt,
         droppedVideoMs: droppedVideo - backAt,
       };
-      console.error(`run ${run + 1}: ${JSON.stringify(result)}`);
+      console.error(`alive ${aliveIntervalMs} ms, run ${run + 1}: ${JSON.stringify(result)}`);
       results.push(result);
       await waitForState(partner, 'paired');
     }
@@ -107,18 +129,34 @@ async function main(): Promise<void> {
     await server.close();
     await net.close();
   }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string' } } });
+  const runs = z.coerce.number().int().min(1).max(50).default(5).parse(values.runs);
+  const loadStart = loadavg()[0] ?? 0;
+  const measured: Run[][] = [];
+  for (const configuration of CONFIGURATIONS) measured.push(await measure(runs, configuration.aliveIntervalMs));
   console.log(`\nMachine: ${cpuModel()}; load average (1 min) ${loadStart.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}.`);
-  console.log(`${runs} drops of ${DROP_S} s (everything of one browser's namespace dropped by nftables); times from the link's return.\n`);
-  console.log('| after the link is back | p50 ms | max ms |');
-  console.log('| --- | --: | --: |');
-  const row = (label: string, pick: (r: Run) => number): void => {
-    const values = results.map(pick);
-    console.log(`| ${label} | ${percentile(values, 0.5).toFixed(0)} | ${Math.max(...values).toFixed(0)} |`);
+  console.log(`${runs} drops of ${DROP_S} s per configuration (everything of one browser's namespace dropped by nftables).\n`);
+  console.log(`| ms, p50 / max | ${CONFIGURATIONS.map((c) => c.label).join(' | ')} |`);
+  console.log(`| --- |${CONFIGURATIONS.map(() => ' --: |').join('')}`);
+  const cell = (values: number[]): string => (values.length === 0 ? 'never' : `${percentile(values, 0.5).toFixed(0)} / ${Math.max(...values).toFixed(0)}`);
+  const row = (label: string, pick: (r: Run) => number | null): void => {
+    const cells = measured.map((results) => {
+      const values = results.map(pick).filter((v): v is number => v !== null);
+      return `${cell(values)}${values.length < results.length ? ` (${values.length} of ${results.length})` : ''}`;
+    });
+    console.log(`| ${label} | ${cells.join(' | ')} |`);
   };
-  row('partner: "Stranger is reconnecting…" gone', (r) => r.statusBackMs);
-  row("partner decodes the dropped browser's video again", (r) => r.partnerVideoMs);
-  row("dropped browser decodes the partner's video again", (r) => r.droppedVideoMs);
-  console.log(`\nThe partner saw "${RECONNECTING}" in ${results.filter((r) => r.partnerSawReconnecting).length} of ${runs} drops.`);
+  row('drop → the dropped page says "Reconnecting…" (while the link is down)', (r) => r.selfKnewMs);
+  row("link back → a line typed on the dropped page shows on the partner's", (r) => r.chatBackMs);
+  row('link back → partner: "Stranger is reconnecting…" gone', (r) => r.statusBackMs);
+  row("link back → partner decodes the dropped browser's video again", (r) => r.partnerVideoMs);
+  row("link back → dropped browser decodes the partner's video again", (r) => r.droppedVideoMs);
+  const saw = measured.map((results) => `${results.filter((r) => r.partnerSawReconnecting).length} of ${results.length}`);
+  console.log(`\nThe partner saw "${RECONNECTING}" in ${saw.join(' / ')} drops.`);
 }
 
 main().catch((error: unknown) => {

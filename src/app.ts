@@ -263,6 +263,7 @@ export class App {
           messagesPerSecond: config.wsMessagesPerSecond,
           messageBurst: config.wsMessageBurst,
           heartbeatIntervalMs: config.heartbeatIntervalMs,
+          aliveIntervalMs: config.aliveIntervalMs,
           onSignal: (event) => metrics.signaled(event),
         },
         (connection, visitor) => {

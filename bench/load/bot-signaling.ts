@@ -73,7 +73,7 @@ export class BotSignaling extends EventEmitter<{ push: [Push]; closed: [] }> imp
 
   #onFrame(raw: string | null): void {
     const message = parseServerMessage(raw);
-    if (!message) return;
+    if (!message || message.type === 'alive') return;
     if (message.type !== 'response') {
       this.emit('push', message);
       return;

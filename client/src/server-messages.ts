@@ -3,6 +3,7 @@ import type { ServerMessage, ServerMessageType } from '../../src/protocol/messag
 /** Every push and response type the protocol defines; `satisfies` keeps this list complete. */
 const KNOWN_TYPES = {
   welcome: true,
+  alive: true,
   online: true,
   response: true,
   error: true,

@@ -10,6 +10,7 @@ import {
 import { reconnectDelayMs } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { ConnectionLostError, RequestError, RequestTimeoutError } from './errors.js';
+import { livenessVerdict, RESUME_WELCOME_TIMEOUT_MS, WELCOME_TIMEOUT_MS } from './liveness.js';
 import { parseServerMessage } from './server-messages.js';
 
 /** The fields of a client message besides `type` and `id` (which the Signaling adds). */
@@ -21,7 +22,7 @@ export interface Requester {
 }
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
-export type Push = Exclude<ServerMessage, { type: 'response' }>;
+export type Push = Exclude<ServerMessage, { type: 'response' } | { type: 'alive' }>;
 
 export type SignalingEvents = {
   status: [ConnectionStatus];
@@ -41,6 +42,8 @@ export interface SignalingOptions {
   requestTimeoutMs?: number;
 }
 
+/** The close code of a socket given up here, as the browser reports a connection that died. */
+const ABNORMAL_CLOSURE = 1006;
 /** Server close reasons after which reconnecting by ourselves would be wrong. */
 const NO_RECONNECT: ReadonlySet<CloseReason> = new Set<CloseReason>(['flooding', 'abuse', 'replaced', 'banned']);
 interface Pending {
@@ -51,7 +54,9 @@ interface Pending {
 
 /**
  * The WebSocket to the server: request/response matched by an increasing id, pushes as events, and
- * reconnection with exponential backoff (1 s, 2 s, 4 s … 15 s) unless the server said not to.
+ * reconnection with exponential backoff (1 s, 2 s, 4 s … 15 s) unless the server said not to. A
+ * socket the server has gone silent on (client/src/liveness.ts), or that is not welcomed in time, is
+ * given up as if it had dropped.
  */
 export class Signaling extends Emitter<SignalingEvents> implements Requester {
   readonly #url: string;
@@ -62,6 +67,11 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
   #attempt = 0;
   #welcomed = false;
   #retryTimer: number | null = null;
+  /** Gives up a socket not welcomed in time. */
+  #welcomeTimer: number | null = null;
+  /** Checks the welcomed socket for silence. */
+  #livenessTimer: number | null = null;
+  #lastFrameAt = 0;
   #status: ConnectionStatus = 'connecting';
   #stopReason: CloseReason | null = null;
   /** This page's resume token: in memory only, so a reload is a new visit. */
@@ -75,6 +85,7 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
     super();
     this.#url = options.url;
     this.#timeoutMs = options.requestTimeoutMs ?? 15_000;
+    // Back on a network (or on another one): whatever attempt is waiting or hanging goes now.
     window.addEventListener('online', () => this.#retryNow());
   }
 
@@ -137,8 +148,16 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
       return;
     }
     this.#socket = socket;
+    const resuming = this.#resumeWith !== null;
+    this.#welcomeTimer = window.setTimeout(
+      () => {
+        console.warn('connect() | no welcome in time, opening the socket again');
+        this.#giveUp(socket, resuming ? 0 : undefined);
+      },
+      resuming ? RESUME_WELCOME_TIMEOUT_MS : WELCOME_TIMEOUT_MS,
+    );
     socket.addEventListener('message', (event) => this.#onMessage(socket, event));
-    socket.addEventListener('close', (event) => this.#onClose(socket, event));
+    socket.addEventListener('close', (event) => this.#onClose(socket, event.code));
   }
 
   request<K extends ClientMessageType>(type: K, body: RequestBody<K>): Promise<ResponseData[K]> {
@@ -159,6 +178,7 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
 
   #onMessage(socket: WebSocket, event: MessageEvent): void {
     if (socket !== this.#socket) return;
+    this.#lastFrameAt = performance.now();
     const message = parseServerMessage(event.data);
     if (!message) {
       console.warn('onMessage() | ignored a frame that is not a protocol message');
@@ -174,9 +194,13 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
         else pending.reject(new RequestError(message.error.code, message.error.message));
         return;
       }
+      case 'alive':
+        return;
       case 'welcome':
         this.#welcomed = true;
         this.#attempt = 0;
+        this.#clearWelcomeTimer();
+        this.#watchLiveness(socket, message.aliveEveryMs);
         this.#resumeToken = message.resumeToken;
         this.#node = message.node;
         if (this.#resumeWith !== null) {
@@ -194,9 +218,36 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
     this.emit('push', message);
   }
 
-  #onClose(socket: WebSocket, event: CloseEvent): void {
+  /** Checks the welcomed socket twice per promised interval; a dead one is given up. */
+  #watchLiveness(socket: WebSocket, aliveEveryMs: number): void {
+    const checkEveryMs = aliveEveryMs / 2;
+    let lastCheckAt = performance.now();
+    this.#livenessTimer = window.setInterval(() => {
+      const now = performance.now();
+      const verdict = livenessVerdict({ sinceLastFrameMs: now - this.#lastFrameAt, sinceLastCheckMs: now - lastCheckAt, checkEveryMs, aliveEveryMs });
+      lastCheckAt = now;
+      if (verdict !== 'dead') return;
+      console.warn(`liveness | nothing from the server in ${Math.round(now - this.#lastFrameAt)} ms: the connection is dead`);
+      this.#giveUp(socket);
+    }, checkEveryMs);
+  }
+
+  /**
+   * Treats the socket as dropped now rather than when the browser notices (minutes, on a network
+   * that vanished): reconnect after `retryInMs` (default: the backoff), resuming if it was welcomed.
+   */
+  #giveUp(socket: WebSocket, retryInMs?: number): void {
+    if (socket !== this.#socket) return;
+    this.#onClose(socket, ABNORMAL_CLOSURE, retryInMs);
+    socket.close();
+  }
+
+  #onClose(socket: WebSocket, code: number, retryInMs?: number): void {
     if (socket !== this.#socket) return;
     this.#socket = null;
+    this.#clearWelcomeTimer();
+    if (this.#livenessTimer !== null) window.clearInterval(this.#livenessTimer);
+    this.#livenessTimer = null;
     const wasWelcomed = this.#welcomed;
     this.#welcomed = false;
     for (const [id, pending] of this.#pending) {
@@ -204,11 +255,11 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
       pending.reject(new ConnectionLostError(`request ${id}: the connection closed`));
     }
     this.#pending.clear();
-    const reason = closeReasonOf(event.code);
+    const reason = closeReasonOf(code);
     // The close code stands in for the `closing` push, in case that was lost.
     this.#stopReason ??= reason !== null && NO_RECONNECT.has(reason) ? reason : null;
     if (this.#stopReason !== null) this.#setStatus('closed');
-    else this.#scheduleRetry();
+    else this.#scheduleRetry(retryInMs);
     if (!wasWelcomed) return;
     if (this.#stopReason === null && this.#resumeToken !== null && this.#resumeWith === null) {
       this.#resumeWith = this.#resumeToken;
@@ -237,8 +288,7 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
     }
   }
 
-  #scheduleRetry(): void {
-    const delay = reconnectDelayMs(this.#attempt, Math.random());
+  #scheduleRetry(delay = reconnectDelayMs(this.#attempt, Math.random())): void {
     this.#attempt++;
     this.#setStatus('reconnecting');
     this.#clearRetry();
@@ -249,9 +299,16 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
   }
 
   #retryNow(): void {
+    const hanging = this.#socket !== null && !this.#welcomed ? this.#socket : null;
+    if (hanging) this.#giveUp(hanging, 0);
     if (this.#retryTimer === null) return;
     this.#clearRetry();
     this.connect();
+  }
+
+  #clearWelcomeTimer(): void {
+    if (this.#welcomeTimer !== null) window.clearTimeout(this.#welcomeTimer);
+    this.#welcomeTimer = null;
   }
 
   #clearRetry(): void {

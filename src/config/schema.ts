@@ -93,6 +93,8 @@ export const configSchema = z
     wsMessagesPerSecond: int(1, 1000),
     wsMessageBurst: int(1, 10_000),
     heartbeatIntervalMs: int(500, 60_000),
+    /** The longest the server stays silent on a socket (it sends `alive`); pages call a socket dead after 3.5 of these. */
+    aliveIntervalMs: int(250, 10_000),
     /** A chatter whose socket drops mid-chat is kept this long for its browser to resume it; 0: off. */
     resumeGraceMs: int(0, 300_000),
     reportRetentionDays: int(1, 3650),

@@ -151,7 +151,13 @@ export class Lobby {
     }
     void chatter.serialize(async () => {
       if (await this.#turnedAway(chatter)) return;
-      connection.send({ type: 'welcome', online: this.online, maxChatLength: MAX_CHAT_LENGTH, ...this.#suspensions.welcome(chatter) });
+      connection.send({
+        type: 'welcome',
+        online: this.online,
+        maxChatLength: MAX_CHAT_LENGTH,
+        aliveEveryMs: connection.aliveEveryMs,
+        ...this.#suspensions.welcome(chatter),
+      });
     });
     connection.on('message', (message) => {
       const current = this.#owners.of(connection);

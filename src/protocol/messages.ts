@@ -159,7 +159,11 @@ export type ServerMessage =
       resumeToken: string;
       /** This node's id (VEIL_NODE_ID): a resuming page asks the front door for it, `/ws?node=<id>`. */
       node: string;
+      /** The server sends something at least this often (`alive` when it has nothing else): silence for longer means the socket is dead. */
+      aliveEveryMs: number;
     }
+  /** Nothing else to say: the socket still works (see `welcome.aliveEveryMs`). */
+  | { type: 'alive' }
   | { type: 'online'; count: number }
   | { type: 'response'; id: number; ok: true; data?: unknown }
   | { type: 'response'; id: number; ok: false; error: { code: ErrorCode; message: string } }

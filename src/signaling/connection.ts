@@ -20,6 +20,8 @@ export interface ConnectionOptions {
   messagesPerSecond: number;
   messageBurst: number;
   heartbeatIntervalMs: number;
+  /** Sends `alive` after this long without any other frame, so a page can tell a dead socket (see docs/resume.md). */
+  aliveIntervalMs: number;
   /** Told of every error code sent and every close reason (for metrics). */
   onSignal?: (event: { error: ErrorCode } | { closed: CloseReason }) => void;
 }
@@ -41,6 +43,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #bucket: TokenBucket;
   readonly #guard = new FloodGuard();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #aliveTimer: NodeJS.Timeout;
+  readonly #aliveEveryMs: number;
+  #sentSinceAliveTick = false;
   readonly #onSignal: ConnectionOptions['onSignal'];
   #alive = true;
   #closed = false;
@@ -70,12 +75,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#alive = false;
       ws.ping();
     }, options.heartbeatIntervalMs);
+    this.#aliveEveryMs = options.aliveIntervalMs;
+    this.#aliveTimer = setInterval(() => {
+      if (!this.#sentSinceAliveTick) this.send({ type: 'alive' });
+      this.#sentSinceAliveTick = false;
+    }, options.aliveIntervalMs);
+  }
+
+  /** How often the page hears from this socket at the least (told in `welcome`). */
+  get aliveEveryMs(): number {
+    return this.#aliveEveryMs;
   }
 
   send(message: ServerMessage): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
     if (message.type === 'error' || (message.type === 'response' && !message.ok)) this.#onSignal?.({ error: message.error.code });
     this.#ws.send(JSON.stringify(message));
+    this.#sentSinceAliveTick = true;
   }
 
   reply<T extends keyof ResponseData>(id: number, _type: T, data: ResponseData[T]): void {
@@ -147,6 +163,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#closed = true;
     this.#closeKind = this.#closedByServer ? 'closed_by_server' : code === ABNORMAL_CLOSURE ? 'dropped' : 'left';
     clearInterval(this.#heartbeat);
+    clearInterval(this.#aliveTimer);
     this.emit('close');
   }
 }

@@ -71,6 +71,9 @@ describe('a browser whose network drops for a few seconds', () => {
     const blockedAt = Date.now();
     await blockAll(host.name);
     await partner.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stranger is reconnecting…', null, { timeout: 8000 });
+    // The page hears nothing from the server (client/src/liveness.ts), so it knows while the network is still gone.
+    await dropped.waitForFunction(() => document.querySelector('#status')?.textContent === 'Reconnecting…', null, { timeout: 4500 });
+    expect(Date.now() - blockedAt).toBeLessThan(5000);
     // The outage itself lasts 5 s: that is the scenario, not a wait for something to happen.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5000 - (Date.now() - blockedAt))));
     await unblock(host.name);
@@ -88,6 +91,23 @@ describe('a browser whose network drops for a few seconds', () => {
     expect(await statuses(partner)).toContain('Stranger is reconnecting…');
     expect(await statuses(partner)).not.toContain('Stranger disconnected.');
     expect(await statuses(dropped)).toContain('Reconnecting…');
+  });
+
+  it('a page whose main thread is stuck for 6 s keeps its chat: a late liveness check judges nothing', async () => {
+    const [busy, partner] = await pairOnTwoHosts();
+    await busy.evaluate(() => {
+      const until = performance.now() + 6000;
+      while (performance.now() < until);
+    });
+    // A second of video after the stall spans the liveness checks that would give the socket up.
+    const after = await waitForPartnerMedia(busy, 0);
+    await waitForPartnerMedia(busy, after.videoFramesDecoded + 20, 10_000);
+    await sendChat(busy, 'still here');
+    await waitForPartnerMessage(partner, 'still here');
+    await sendChat(partner, 'good');
+    await waitForPartnerMessage(busy, 'good');
+    expect(await statuses(busy)).not.toContain('Reconnecting…');
+    expect(await statuses(partner)).not.toContain('Stranger is reconnecting…');
   });
 
   it('gone for longer than the grace: the partner is told the chat ended, and can press Next', async () => {

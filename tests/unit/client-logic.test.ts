@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reconnectDelayMs } from '../../client/src/backoff.js';
 import { controlsFor } from '../../client/src/controls.js';
 import { addInterest } from '../../client/src/interests.js';
+import { livenessVerdict, type LivenessVerdict } from '../../client/src/liveness.js';
 import { isLoopbackAddress, linkFailureCause, linkFailureNotice } from '../../client/src/link-failure.js';
 import { defaultPrefs, parsePrefs, serializePrefs } from '../../client/src/prefs.js';
 
@@ -17,6 +18,22 @@ describe('reconnectDelayMs', () => {
     [10, 0.999999, 15000],
   ])('attempt %i with random %f -> %i ms', (attempt, random, expected) => {
     expect(reconnectDelayMs(attempt, random)).toBe(expected);
+  });
+});
+
+describe('livenessVerdict: is the chat socket dead, from silence alone', () => {
+  // The server promises a frame every 1000 ms; the page checks every 500 ms.
+  it.each<[string, number, number, LivenessVerdict]>([
+    ['a frame just now', 0, 500, 'alive'],
+    ['silent for 3.5 intervals exactly', 3500, 500, 'alive'],
+    ['silent for just over 3.5 intervals, check on time', 3501, 500, 'dead'],
+    ['silent for 10 s, check on time', 10_000, 510, 'dead'],
+    ['silent for 10 s, but this check ran 2 s late (frozen or throttled page)', 10_000, 2000, 'unsure'],
+    ['check exactly twice its interval: still on time', 4000, 1000, 'dead'],
+    ['check just over twice its interval: late', 4000, 1001, 'unsure'],
+    ['a late check with a recent frame', 100, 60_000, 'alive'],
+  ])('%s', (_case, sinceLastFrameMs, sinceLastCheckMs, expected) => {
+    expect(livenessVerdict({ sinceLastFrameMs, sinceLastCheckMs, checkEveryMs: 500, aliveEveryMs: 1000 })).toBe(expected);
   });
 });
 
