@@ -2,7 +2,8 @@
  * Link-shape benchmark: what the receiver of a video chat sees when its downlink is narrow or lossy,
  * with simulcast on and off, in one run. Two headless Chromiums in network namespaces
  * (tests/support/netns.ts) against the real server; the receiver's downlink is shaped with tc tbf
- * (rate) and nftables random drops (loss: this kernel has no netem), tests/support/link-shape.ts.
+ * (rate), nftables random drops (loss: this kernel has no netem) and an NFQUEUE helper that holds
+ * every packet the receiver gets for 150 ms (delay), tests/support/link-shape.ts.
  *
  * Per shape: SETTLE_S seconds to let the SFU and the browsers adapt, then MEASURE_S seconds of the
  * receiver's inbound-rtp stats once a second: frames decoded per second, seconds without a new
@@ -10,10 +11,6 @@
  * On the clean link it also reads, over the measured seconds, the CPU time of each Chromium (all its
  * processes; both chatters send and decode video) and of the mediasoup worker (bench/cpu-time.ts),
  * and the sender's totalEncodeTime, so simulcast's cost shows as ms per second, on against off.
- *
- * No delay row: this kernel has no netem (nor fq, etf or any delaying qdisc), and this Chromium's
- * WebRTC has no DegradedCall field trials (WebRTC-FakeNetworkReceiveConfig/queue_delay_ms:150/ left
- * the round-trip time in getStats() at 2-20 ms; the trial names are not in the binary).
  *
  * Run as root from the project root after `npm run build`: `npm run bench:links`.
  */
@@ -35,6 +32,7 @@ const SHAPES: readonly { name: string; shape: LinkShape }[] = [
   { name: '300 kbit/s', shape: { rateKbit: 300 } },
   { name: '2 % loss', shape: { lossPercent: 2 } },
   { name: '5 % loss', shape: { lossPercent: 5 } },
+  { name: '150 ms delay', shape: { delayMs: 150 } },
 ];
 
 interface Result {

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Veil needs: redis-server (embedded store), ffmpeg, Chromium and
-# Firefox ESR (end-to-end tests), iproute2 and nftables (network namespaces, and a firewall that
-# blocks UDP, in tests) and the toolchain and libraries that build mediasoup's worker from source,
+# Firefox ESR (end-to-end tests), iproute2, nftables, iptables and libnetfilter-queue-dev (network
+# namespaces, a firewall that blocks UDP, and a link delay with no netem, in tests and benches) and the toolchain and libraries that build mediasoup's worker from source,
 # and HAProxy (the front door in front of several nodes). Does nothing when all are present.
 set -euo pipefail
 
 packages=(
-  redis-server ffmpeg chromium firefox-esr iproute2 nftables ca-certificates haproxy openssl
+  redis-server ffmpeg chromium firefox-esr iproute2 nftables iptables libnetfilter-queue-dev ca-certificates haproxy openssl
   g++ make python3 meson ninja-build pkg-config
   libssl-dev libuv1-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev curl
 )

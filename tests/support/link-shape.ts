@@ -1,10 +1,12 @@
 /**
  * Shapes a test host's link the way a phone or hotel network would: a rate limit on the host's
  * downlink (tc tbf on the root-namespace side of its veth, so it is what the server sends the host)
- * and random loss of the UDP it receives (nftables `numgen` in its namespace: this kernel may have
- * no netem). Needs root, iproute2's `tc` and Debian's nftables.
+ * random loss of the UDP it receives (nftables `numgen` in its namespace: this kernel may have
+ * no netem), and a delay of everything it receives (an NFQUEUE helper, tests/support/link-delay.ts).
+ * Needs root, iproute2's `tc`, Debian's nftables and iptables.
  */
 import { execFile } from 'node:child_process';
+import { startLinkDelay, type LinkDelay } from './link-delay.js';
 import type { TestHost } from './netns.js';
 import type { VeilPage } from './veil-page.js';
 
@@ -31,7 +33,12 @@ export interface LinkShape {
   readonly rateKbit?: number;
   /** Percent of incoming UDP packets dropped at random, 0..100; undefined: none. */
   readonly lossPercent?: number;
+  /** Milliseconds added to every packet the host receives (one way); undefined: none. */
+  readonly delayMs?: number;
 }
+
+/** The delay helpers running, by host namespace. */
+const delays = new Map<string, LinkDelay>();
 
 /** Applies `shape` to the host's downlink, replacing any earlier one. */
 export async function shapeLink(host: TestHost, shape: LinkShape): Promise<void> {
@@ -64,10 +71,13 @@ export async function shapeLink(host: TestHost, shape: LinkShape): Promise<void>
       `,
     );
   }
+  if (shape.delayMs !== undefined && shape.delayMs > 0) delays.set(host.name, await startLinkDelay(host.name, shape.delayMs));
 }
 
 /** Takes every shape off the host's link (idempotent). */
 export async function clearLink(host: TestHost): Promise<void> {
+  await delays.get(host.name)?.stop();
+  delays.delete(host.name);
   // Deleting a root qdisc that is not there fails ("Cannot delete qdisc with handle of zero"): nothing to undo then.
   await run('tc', ['qdisc', 'del', 'dev', downlinkDevice(host), 'root']).catch(() => undefined);
   await run('ip', ['netns', 'exec', host.name, 'nft', 'delete', 'table', 'inet', 'veil_shape']).catch(() => undefined);
