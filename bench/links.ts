@@ -26,6 +26,13 @@ import { cpuModel, startVideoChat } from './first-frame.js';
 
 const SETTLE_S = 12;
 const MEASURE_S = 15;
+/** Two servers in one run: simulcast (the default) and one stream. */
+const CONFIGURATIONS = [
+  { key: 'simulcast', label: 'simulcast', simulcast: true },
+  { key: 'single', label: 'single stream', simulcast: false },
+] as const;
+type ConfigurationKey = (typeof CONFIGURATIONS)[number]['key'];
+
 const SHAPES: readonly { name: string; shape: LinkShape }[] = [
   { name: 'clean', shape: {} },
   { name: '1 Mbit/s', shape: { rateKbit: 1000 } },
@@ -41,6 +48,8 @@ interface Result {
   freezes: number;
   /** Measured seconds at each received frame width, widest first. */
   secondsAtWidth: [width: number, seconds: number][];
+  /** The receive transport's ICE round-trip time at the end (what the delay row adds shows here). */
+  rttMs: number;
 }
 
 /**
@@ -67,6 +76,17 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** currentRoundTripTime of the receive transport's selected candidate pair, in ms (NaN if none yet). */
+async function receiverRttMs(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const hook = (window as unknown as { __veilTest?: { recvStats(): Promise<Record<string, unknown>[]> } }).__veilTest;
+    const stats = (await hook?.recvStats()) ?? [];
+    const transport = stats.find((s) => s['type'] === 'transport');
+    const pair = stats.find((s) => s['type'] === 'candidate-pair' && s['id'] === transport?.['selectedCandidatePairId']);
+    return Number(pair?.['currentRoundTripTime'] ?? NaN) * 1000;
+  });
+}
+
 async function measure(page: Page): Promise<Result> {
   const samples: InboundVideo[] = [await inboundVideo(page)];
   for (let i = 0; i < MEASURE_S; i++) {
@@ -83,6 +103,7 @@ async function measure(page: Page): Promise<Result> {
     stalledSeconds: perSecond.filter((frames) => frames === 0).length,
     freezes: last.freezeCount - first.freezeCount,
     secondsAtWidth: [...widths.entries()].sort((a, b) => b[0] - a[0]),
+    rttMs: await receiverRttMs(page),
   };
 }
 
@@ -147,10 +168,10 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const net = await createTestNetwork({ hosts: 2 });
   const results = new Map<string, Result>();
-  const cpu = new Map<boolean, CpuCost>();
+  const cpu = new Map<ConfigurationKey, CpuCost>();
   const loads: number[] = [];
   try {
-    for (const simulcast of [true, false]) {
+    for (const { key, simulcast } of CONFIGURATIONS) {
       const server = await startTestApp({
         httpHost: net.serverAddress,
         allowInsecurePublicBind: true,
@@ -172,14 +193,14 @@ async function main(): Promise<void> {
           let result: Result;
           if (name === 'clean') {
             const measured = await measureWithCpu([receiverBrowser, senderBrowser], server);
-            cpu.set(simulcast, measured.cpu);
+            cpu.set(key, measured.cpu);
             result = measured.result;
           } else {
             result = await measure(receiver);
           }
           loads.push(loadavg()[0] ?? 0);
-          results.set(`${name}|${simulcast}`, result);
-          console.error(`${simulcast ? 'simulcast' : 'single'} ${name}: ${JSON.stringify(result)}`);
+          results.set(`${name}|${key}`, result);
+          console.error(`${key} ${name}: ${JSON.stringify(result)}`);
           await clearLink(host);
         }
       } finally {
@@ -197,19 +218,19 @@ async function main(): Promise<void> {
       `1 min load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} during the measurements.`,
   );
   console.log(`Per shape: ${SETTLE_S} s to adapt, then ${MEASURE_S} s measured at the receiver; the sender's link is clean.\n`);
-  console.log(
-    '| link (receiver downlink) | simulcast: frames/s | stalled s | freezes | time at each width | single stream: frames/s | stalled s | freezes | time at each width |',
-  );
-  console.log('| --- | --: | --: | --: | --- | --: | --: | --: | --- |');
+  console.log('| link (receiver downlink) | server | frames/s | stalled s | freezes | time at each width | RTT ms |');
+  console.log('| --- | --- | --: | --: | --: | --- | --: |');
   for (const { name } of SHAPES) {
-    const cells = [true, false].flatMap((simulcast) => {
-      const r = results.get(`${name}|${simulcast}`);
-      return r ? [r.framesPerSecond.toFixed(1), String(r.stalledSeconds), String(r.freezes), layerShares(r)] : ['–', '–', '–', '–'];
-    });
-    console.log(`| ${name} | ${cells.join(' | ')} |`);
+    for (const { key, label } of CONFIGURATIONS) {
+      const r = results.get(`${name}|${key}`);
+      const cells = r
+        ? [r.framesPerSecond.toFixed(1), String(r.stalledSeconds), String(r.freezes), layerShares(r), r.rttMs.toFixed(0)]
+        : ['–', '–', '–', '–', '–'];
+      console.log(`| ${name} | ${label} | ${cells.join(' | ')} |`);
+    }
   }
-  const on = cpu.get(true);
-  const off = cpu.get(false);
+  const on = cpu.get('simulcast');
+  const off = cpu.get('single');
   console.log(
     `\nCPU over the clean link's ${MEASURE_S} measured seconds, ms per second (a Chromium: all its processes; both chatters send and receive video):\n`,
   );

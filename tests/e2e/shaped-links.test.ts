@@ -10,7 +10,8 @@ import { pairUp, waitForPartnerMedia, type VeilPage } from '../support/veil-page
  * A receiver whose downlink narrows to 300 kbit/s with 2 % loss (tc tbf on its veth, nftables
  * random drops) keeps decoding the partner's video at a lower simulcast layer, and gets the top
  * layer back when the link is restored. The same link with simulcast off, in the same run, freezes:
- * the sender keeps sending what its own (clean) link carries and the receiver's link drops it.
+ * the sender keeps sending what its own (clean) link carries and the receiver's link drops it. A
+ * sender whose uplink narrows sends fewer layers rather than a frozen one.
  */
 const SHAPE = { rateKbit: 300, lossPercent: 2 };
 const MEASURE_S = 12;
@@ -55,6 +56,16 @@ async function waitForWidth(page: VeilPage, accept: (width: number) => boolean, 
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
+/** Widths of the sender's video encodings that are sending frames now (outbound-rtp framesPerSecond > 0). */
+async function sentLayers(page: VeilPage): Promise<number[]> {
+  return page.evaluate(async () => {
+    const hook = (window as unknown as { __veilTest?: { sendStats(): Promise<Record<string, unknown>[]> } }).__veilTest;
+    return ((await hook?.sendStats()) ?? [])
+      .filter((s) => s['type'] === 'outbound-rtp' && s['kind'] === 'video' && Number(s['framesPerSecond'] ?? 0) > 0)
+      .map((s) => Number(s['frameWidth'] ?? 0));
+  });
+}
+
 describe('a narrow, lossy downlink', () => {
   let net: TestNetwork;
   let server: TestApp | undefined;
@@ -79,16 +90,16 @@ describe('a narrow, lossy downlink', () => {
     for (const host of net?.hosts ?? []) await clearLink(host);
   }
 
-  /** A server (simulcast on or off), two browsers paired by video; the receiver's page and host. */
-  async function pair(simulcast: boolean): Promise<{ receiver: VeilPage; host: TestHost; sender: VeilPage }> {
+  /** A server (simulcast on or off), two browsers paired by video; each one's page and host. */
+  async function pair(simulcast: boolean): Promise<{ receiver: VeilPage; host: TestHost; sender: VeilPage; senderHost: TestHost }> {
     server = await startTestApp({ httpHost: net.serverAddress, allowInsecurePublicBind: true, rtcListenIp: net.serverAddress, mediasoupWorkers: 1, simulcast });
     const [receiver, sender] = await openOnHosts(net.hosts, server.app.url, browsers);
-    const [host] = net.hosts;
-    if (!receiver || !sender || !host) throw new Error('two browsers on two hosts');
+    const [host, senderHost] = net.hosts;
+    if (!receiver || !sender || !host || !senderHost) throw new Error('two browsers on two hosts');
     await pairUp(receiver, sender, { mode: 'video' });
     const first = await waitForPartnerMedia(receiver, 0, 90_000);
     await waitForPartnerMedia(receiver, first.videoFramesDecoded + 20, 90_000);
-    return { receiver, host, sender };
+    return { receiver, host, sender, senderHost };
   }
 
   it('with simulcast: keeps decoding at a lower layer, and the top layer comes back', async () => {
@@ -121,6 +132,20 @@ describe('a narrow, lossy downlink', () => {
     await clearLink(host);
     await waitForWidth(receiver, (w) => w >= clean, `the top layer (${clean} px) back after the link is restored`, 120_000);
     await expect.poll(() => receiver.textContent('#partner-quality'), { timeout: 30_000 }).toBe('');
+  });
+
+  it('a narrow uplink: the sender stops its top layers, and the receiver keeps decoding a lower one', async () => {
+    const { receiver, sender, senderHost } = await pair(true);
+    const clean = await waitForWidth(receiver, (w) => w >= 640, 'the top layer on a clean link', 120_000);
+    const layersBefore = (await sentLayers(sender)).length;
+    await shapeLink(senderHost, { uplinkKbit: 300 });
+    await expect
+      .poll(async () => (await sentLayers(sender)).length, { timeout: 60_000, interval: 500, message: 'the sender sending fewer layers at 300 kbit/s up' })
+      .toBeLessThan(layersBefore);
+    await waitForWidth(receiver, (w) => w > 0 && w < clean, `a lower layer than ${clean} px`, 60_000);
+    const window = await measure(receiver, MEASURE_S);
+    console.log(`narrow uplink: sending ${(await sentLayers(sender)).join(', ')} px of ${layersBefore} layers; frames/s ${window.perSecond.join(' ')}`);
+    expect(window.perSecond.filter((frames) => frames === 0).length).toBeLessThanOrEqual(3);
   });
 
   it('without simulcast: the same link decodes fewer frames or freezes more', async () => {

@@ -12,9 +12,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../src/config/paths.js';
 
-const SOURCE = fileURLToPath(new URL('./link-delay.c', import.meta.url));
+/** From the project root: bench/ bundles move import.meta.url. */
+const SOURCE = join(projectRoot, 'tests', 'support', 'link-delay.c');
 const QUEUE = 7;
 
 function run(command: string, args: readonly string[]): Promise<string> {

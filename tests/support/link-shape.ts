@@ -31,10 +31,18 @@ export function downlinkDevice(host: TestHost): string {
 export interface LinkShape {
   /** Downlink rate in kbit/s (token bucket, 400 ms of queue); undefined: unlimited. */
   readonly rateKbit?: number;
+  /** Uplink rate in kbit/s, the same way on the host's own side of its veth; undefined: unlimited. */
+  readonly uplinkKbit?: number;
   /** Percent of incoming UDP packets dropped at random, 0..100; undefined: none. */
   readonly lossPercent?: number;
   /** Milliseconds added to every packet the host receives (one way); undefined: none. */
   readonly delayMs?: number;
+}
+
+/** `tbf` arguments for `rateKbit`: a burst of a tenth of a second's worth (16 kbit at least), 400 ms of queue. */
+function tokenBucket(rateKbit: number): string[] {
+  const burstKbit = Math.max(16, Math.round(rateKbit / 10));
+  return ['tbf', 'rate', `${rateKbit}kbit`, 'burst', `${burstKbit}kbit`, 'latency', '400ms'];
 }
 
 /** The delay helpers running, by host namespace. */
@@ -43,22 +51,9 @@ const delays = new Map<string, LinkDelay>();
 /** Applies `shape` to the host's downlink, replacing any earlier one. */
 export async function shapeLink(host: TestHost, shape: LinkShape): Promise<void> {
   await clearLink(host);
-  if (shape.rateKbit !== undefined) {
-    const burstKbit = Math.max(16, Math.round(shape.rateKbit / 10));
-    await run('tc', [
-      'qdisc',
-      'add',
-      'dev',
-      downlinkDevice(host),
-      'root',
-      'tbf',
-      'rate',
-      `${shape.rateKbit}kbit`,
-      'burst',
-      `${burstKbit}kbit`,
-      'latency',
-      '400ms',
-    ]);
+  if (shape.rateKbit !== undefined) await run('tc', ['qdisc', 'add', 'dev', downlinkDevice(host), 'root', ...tokenBucket(shape.rateKbit)]);
+  if (shape.uplinkKbit !== undefined) {
+    await run('ip', ['netns', 'exec', host.name, 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', ...tokenBucket(shape.uplinkKbit)]);
   }
   if (shape.lossPercent !== undefined && shape.lossPercent > 0) {
     const percent = Math.min(100, Math.round(shape.lossPercent));
@@ -80,6 +75,7 @@ export async function clearLink(host: TestHost): Promise<void> {
   delays.delete(host.name);
   // Deleting a root qdisc that is not there fails ("Cannot delete qdisc with handle of zero"): nothing to undo then.
   await run('tc', ['qdisc', 'del', 'dev', downlinkDevice(host), 'root']).catch(() => undefined);
+  await run('ip', ['netns', 'exec', host.name, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root']).catch(() => undefined);
   await run('ip', ['netns', 'exec', host.name, 'nft', 'delete', 'table', 'inet', 'veil_shape']).catch(() => undefined);
 }
 
