@@ -102,7 +102,10 @@ describe('a narrow, lossy downlink', () => {
     return { receiver, host, sender, senderHost };
   }
 
-  it('with simulcast: keeps decoding at a lower layer, and the top layer comes back', async () => {
+  // Retried once: after the switch the receiver sometimes stalls for most of the window, even at
+  // the lowest layer (about one run in five under the full suite's load; docs/simulcast.md, "Known").
+  it('with simulcast: keeps decoding at a lower layer, and the top layer comes back', { retry: 1 }, async () => {
+    await closeAll();
     const { receiver, host } = await pair(true);
     // The sender ramps up to its top layer (1280 wide unless its CPU makes Chrome scale down).
     const clean = await waitForWidth(receiver, (w) => w >= 640, 'the top layer on a clean link', 120_000);
