@@ -1,8 +1,16 @@
 import type { types } from 'mediasoup';
-import type { ConsumerDescription, TransportDescription } from '../protocol/messages.js';
+import { SIMULCAST_LAYERS, type ConsumerDescription, type TransportDescription } from '../protocol/messages.js';
 import type { MediaSlot } from './worker-pool.js';
 import { ensurePiped } from './pipe.js';
 import { consumerLayerCounts, layersNotice, preferredLayers } from './layer-cap.js';
+
+/**
+ * The floor of a receive transport's bandwidth estimate: the lowest simulcast layer plus Opus and
+ * headroom. Without it, the onset of a narrow lossy link drove the estimate to mediasoup's 30-40
+ * kbit/s minimum, below the lowest layer, and the consumer then sent no video at all for seconds
+ * while the estimate crept back up (docs/simulcast.md, "Known: stalls").
+ */
+export const MIN_RECEIVE_BITRATE = (SIMULCAST_LAYERS[0]?.maxBitrate ?? 100_000) + 50_000;
 
 /** Told of each change of the spatial layer a consumer sends (simulcast producers only). */
 export type LayersListener = (notice: { spatialLayer: number | null; of: number }) => void;
@@ -55,6 +63,7 @@ export class ChatterMedia {
     let recv: types.WebRtcTransport;
     try {
       recv = await slot.router.createWebRtcTransport(options);
+      await recv.setMinOutgoingBitrate(MIN_RECEIVE_BITRATE);
     } catch (error) {
       send.close();
       throw error;
