@@ -216,8 +216,13 @@ export class TestCluster {
   }
 
   /** SIGKILLs the shared redis-server (as a crash would). */
+  /** Whether the shared redis-server is running (not killed, or started again since). */
+  get redisRunning(): boolean {
+    return this.#redisServer.exitCode === null && this.#redisServer.signalCode === null;
+  }
+
   async killRedis(): Promise<void> {
-    if (this.#redisServer.exitCode !== null || this.#redisServer.signalCode !== null) return;
+    if (!this.redisRunning) return;
     const exited = once(this.#redisServer, 'exit');
     this.#redisServer.kill('SIGKILL');
     await exited;
