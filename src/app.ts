@@ -161,6 +161,7 @@ export class App {
         { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes }, metrics },
         {
           simulcast: config.simulcast,
+          simulcastPrefer: config.simulcastPrefer,
           matchRetryMs: config.matchRetryMs,
           interestFallbackMs: config.matchInterestFallbackMs,
           interestKey: ipHashSecret,

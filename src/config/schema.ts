@@ -52,6 +52,8 @@ export const configSchema = z
     rtcListenIp: z.string().ip(),
     /** Browsers send video as three VP8 spatial layers and each receiver gets the one its link carries (docs/simulcast.md). */
     simulcast: bool,
+    /** On a link too narrow for both: the partner's full frame rate at a smaller picture, or the larger picture at fewer frames (src/media/frame-rate-guard.ts). */
+    simulcastPrefer: z.enum(['framerate', 'resolution']),
     /** Address put in ICE candidates when it differs from rtcListenIp (NAT, 0.0.0.0). */
     rtcAnnouncedIp: z.string(),
     /**

@@ -2,6 +2,7 @@ import { banMessage, type BanStore } from '../bans/ban-store.js';
 import type { NodeBus } from '../cluster/node-bus.js';
 import type { Matchmaker } from '../matching/matchmaker.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { LayerPreference } from '../media/frame-rate-guard.js';
 import type { NodePipes } from '../media/node-pipes.js';
 import type { WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
@@ -29,6 +30,8 @@ const DRAINING = 'This server is being taken out of service. Reconnecting you to
 export interface LobbyOptions {
   /** Tell browsers to send video as simulcast layers (config `simulcast`). */
   simulcast: boolean;
+  /** What a partner consumer on a narrow link keeps: frame rate or resolution (config `simulcastPrefer`). */
+  simulcastPrefer: LayerPreference;
   /** A waiting chatter is asked about again this often (a new arrival finds them anyway). */
   matchRetryMs: number;
   /** A waiting chatter with interests is asked about again once this has passed. */
@@ -78,6 +81,7 @@ export class Lobby {
   readonly #retryMs: number;
   readonly #fallbackMs: number;
   readonly #simulcast: boolean;
+  readonly #simulcastPrefer: LayerPreference;
   #online = 0;
   /** Set while draining: called when a chatter leaves, to notice an empty node. */
   #onLeft: (() => void) | undefined;
@@ -111,6 +115,7 @@ export class Lobby {
     this.#retryMs = options.matchRetryMs;
     this.#fallbackMs = options.interestFallbackMs;
     this.#simulcast = options.simulcast;
+    this.#simulcastPrefer = options.simulcastPrefer;
     this.#retries = new WaitingRetries(
       { chatters: this.#chatters, matchmaker: parts.matchmaker, pairing: this.#pairing, metrics: parts.metrics, requeue: (chatter) => this.#enqueue(chatter) },
       { retryMs: options.matchRetryMs, ticketLossMs: options.ticketLossMs },
@@ -225,7 +230,7 @@ export class Lobby {
           reply.reply(message.id, message.type, await mediaCapabilities(this.#pool, this.#simulcast));
           return;
         case 'media.transports':
-          reply.reply(message.id, message.type, await mediaTransports(chatter, this.#pool, message));
+          reply.reply(message.id, message.type, await mediaTransports(chatter, this.#pool, message, this.#simulcastPrefer));
           return;
         case 'media.connect':
           await mediaConnect(chatter, message);

@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import { validateRtpCapabilities } from 'mediasoup/node/lib/ortc.js';
 import { ChatterMedia, MediaStateError } from '../media/chatter-media.js';
+import type { LayerPreference } from '../media/frame-rate-guard.js';
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { ClientMessage, ResponseData } from '../protocol/messages.js';
 import type { Chatter } from './chatter.js';
@@ -48,6 +49,7 @@ export async function mediaTransports(
   chatter: Chatter,
   pool: WorkerPool,
   message: Extract<MediaMessage, { type: 'media.transports' }>,
+  prefer: LayerPreference,
 ): Promise<ResponseData['media.transports']> {
   if (chatter.state !== 'idle') throw new RequestError('wrong_state', 'media can be set up only between chats');
   return guarded(async () => {
@@ -55,7 +57,7 @@ export async function mediaTransports(
     chatter.media?.close();
     chatter.media = undefined;
     const slot = pool.pick();
-    chatter.media = await ChatterMedia.create(slot, message.rtpCapabilities);
+    chatter.media = await ChatterMedia.create(slot, message.rtpCapabilities, prefer);
     return chatter.media.describeTransports();
   });
 }

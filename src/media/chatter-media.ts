@@ -3,6 +3,8 @@ import { SIMULCAST_LAYERS, type ConsumerDescription, type TransportDescription }
 import type { MediaSlot } from './worker-pool.js';
 import { ensurePiped } from './pipe.js';
 import { consumerLayerCounts, layersNotice, preferredLayers } from './layer-cap.js';
+import { guardFrameRate } from './consumer-guard.js';
+import type { LayerPreference } from './frame-rate-guard.js';
 
 /**
  * The floor of a receive transport's bandwidth estimate: the lowest simulcast layer plus Opus and
@@ -40,18 +42,23 @@ export class ChatterMedia {
   readonly slot: MediaSlot;
   readonly #rtpCapabilities: types.RtpCapabilities;
   readonly #transports: Record<Direction, types.WebRtcTransport>;
+  readonly #prefer: LayerPreference;
   readonly #producers = new Map<MediaKind, types.Producer>();
   readonly #consumers = new Map<string, types.Consumer>();
   #closed = false;
 
-  private constructor(slot: MediaSlot, rtpCapabilities: types.RtpCapabilities, transports: Record<Direction, types.WebRtcTransport>) {
+  private constructor(slot: MediaSlot, rtpCapabilities: types.RtpCapabilities, transports: Record<Direction, types.WebRtcTransport>, prefer: LayerPreference) {
     this.slot = slot;
     this.#rtpCapabilities = rtpCapabilities;
     this.#transports = transports;
+    this.#prefer = prefer;
   }
 
-  /** Creates both transports on the slot's router, through its WebRtcServer (one port per worker). */
-  static async create(slot: MediaSlot, rtpCapabilities: types.RtpCapabilities): Promise<ChatterMedia> {
+  /**
+   * Creates both transports on the slot's router, through its WebRtcServer (one port per worker);
+   * `prefer` says what the partner's video keeps on a narrow downlink (frame-rate-guard.ts).
+   */
+  static async create(slot: MediaSlot, rtpCapabilities: types.RtpCapabilities, prefer: LayerPreference): Promise<ChatterMedia> {
     const options: types.WebRtcTransportOptions = {
       webRtcServer: slot.webRtcServer,
       enableUdp: true,
@@ -69,7 +76,7 @@ export class ChatterMedia {
       throw error;
     }
     slot.load++;
-    return new ChatterMedia(slot, rtpCapabilities, { send, recv });
+    return new ChatterMedia(slot, rtpCapabilities, { send, recv }, prefer);
   }
 
   describeTransports(): { send: TransportDescription; recv: TransportDescription } {
@@ -151,6 +158,7 @@ export class ChatterMedia {
       if (consumer.type === 'simulcast') {
         const counts = consumerLayerCounts(consumer);
         await consumer.setPreferredLayers(preferredLayers(counts, 'partner'));
+        if (this.#prefer === 'framerate') guardFrameRate(consumer, counts);
         let told: number | null | undefined;
         consumer.on('layerschange', (layers) => {
           const notice = layersNotice(counts, layers);
