@@ -1,6 +1,6 @@
 /**
  * Link-shape benchmark: what the receiver of a video chat sees when its downlink is narrow or lossy,
- * with simulcast on and off, in one run. Two headless Chromiums in network namespaces
+ * with simulcast on (keeping frame rate or resolution) and off, in one run. Two headless Chromiums in network namespaces
  * (tests/support/netns.ts) against the real server; the receiver's downlink is shaped with tc tbf
  * (rate), nftables random drops (loss: this kernel has no netem) and an NFQUEUE helper that holds
  * every packet the receiver gets for 150 ms (delay), tests/support/link-shape.ts.
@@ -26,10 +26,14 @@ import { cpuModel, startVideoChat } from './first-frame.js';
 
 const SETTLE_S = 12;
 const MEASURE_S = 15;
-/** Two servers in one run: simulcast (the default) and one stream. */
+/**
+ * Three servers in one run: simulcast keeping the partner's frame rate (the default), simulcast with
+ * mediasoup's own layer choice (the larger picture at fewer frames), and one stream.
+ */
 const CONFIGURATIONS = [
-  { key: 'simulcast', label: 'simulcast', simulcast: true },
-  { key: 'single', label: 'single stream', simulcast: false },
+  { key: 'simulcast', label: 'simulcast', simulcast: true, simulcastPrefer: 'framerate' },
+  { key: 'resolution', label: 'simulcast, prefer resolution', simulcast: true, simulcastPrefer: 'resolution' },
+  { key: 'single', label: 'single stream', simulcast: false, simulcastPrefer: 'framerate' },
 ] as const;
 type ConfigurationKey = (typeof CONFIGURATIONS)[number]['key'];
 
@@ -37,6 +41,7 @@ const SHAPES: readonly { name: string; shape: LinkShape }[] = [
   { name: 'clean', shape: {} },
   { name: '1 Mbit/s', shape: { rateKbit: 1000 } },
   { name: '300 kbit/s', shape: { rateKbit: 300 } },
+  { name: '300 kbit/s + 2 % loss', shape: { rateKbit: 300, lossPercent: 2 } },
   { name: '2 % loss', shape: { lossPercent: 2 } },
   { name: '5 % loss', shape: { lossPercent: 5 } },
   { name: '150 ms delay', shape: { delayMs: 150 } },
@@ -171,13 +176,14 @@ async function main(): Promise<void> {
   const cpu = new Map<ConfigurationKey, CpuCost>();
   const loads: number[] = [];
   try {
-    for (const { key, simulcast } of CONFIGURATIONS) {
+    for (const { key, simulcast, simulcastPrefer } of CONFIGURATIONS) {
       const server = await startTestApp({
         httpHost: net.serverAddress,
         allowInsecurePublicBind: true,
         rtcListenIp: net.serverAddress,
         mediasoupWorkers: 1,
         simulcast,
+        simulcastPrefer,
       });
       const browsers: LaunchedBrowser[] = [];
       try {
