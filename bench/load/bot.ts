@@ -9,7 +9,7 @@ import { isRequestError } from '../../client/src/errors.js';
 import { MediaLink } from '../../client/src/media.js';
 import type { Push } from '../../client/src/signaling.js';
 import { BotSignaling } from './bot-signaling.js';
-import { createSyntheticMedia, type SyntheticMedia } from './synthetic-media.js';
+import { createSyntheticMedia, DEFAULT_CAMERA, type CameraSize, type SyntheticMedia } from './synthetic-media.js';
 
 export interface BotCounters {
   pairings: number;
@@ -72,14 +72,14 @@ export class Bot {
     signaling.on('push', (message) => this.#onPush(message));
   }
 
-  /** Connects, sets media up (video), and starts searching. */
-  static async create(origin: string, mode: ChatMode): Promise<Bot> {
+  /** Connects, sets media up (video, from a synthetic camera of `camera`'s size), and starts searching. */
+  static async create(origin: string, mode: ChatMode, camera: CameraSize = DEFAULT_CAMERA): Promise<Bot> {
     const signaling = await BotSignaling.create(origin);
     let media: SyntheticMedia | null = null;
     let link: MediaLink | null = null;
     try {
       if (mode === 'video') {
-        media = createSyntheticMedia();
+        media = createSyntheticMedia(camera);
         link = await MediaLink.create(signaling, media.stream, { audio: false, video: false });
       }
     } catch (error) {
@@ -108,6 +108,10 @@ export class Bot {
     this.#searchingSince = performance.now();
     this.#link?.closeConsumers();
     await this.#search(['next', 'start']);
+  }
+
+  async sendStats(): Promise<object[]> {
+    return this.#link ? this.#link.sendStats() : [];
   }
 
   /** The receive transport's stats (inbound-rtp and the rest), as wrtc reports them. */

@@ -3,6 +3,7 @@
  *
  *   npm run bench:load -- [--pairs 2,4,8] [--text 100,300] [--window 20] [--warmup 3]
  *                         [--churn-pairs 4] [--churn-text 100] [--churn-every 0.5] [--workers 1] [--moderation]
+ *                         [--camera 640x480]
  *
  * Each step starts a fresh server child process (loopback, one mediasoup worker unless told),
  * brings its bots up, warms up, and measures one window. Steps: each `--pairs` (video only), each
@@ -11,7 +12,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { churnLine, costTable, largestSustained, marginalPairsPerCore, memorySlope, pairsPerCore, receiverTable } from './report.js';
+import { churnLine, costTable, largestSustained, marginalPairsPerCore, memorySlope, pairsPerCore, receiverTable, senderTable } from './report.js';
 import { runLoad, type LoadOptions, type LoadResult } from './run.js';
 
 const counts = z
@@ -30,6 +31,18 @@ const argsSchema = z.object({
   'churn-every': seconds(60).default(0.5),
   workers: z.coerce.number().int().min(1).max(16).default(1),
   moderation: z.boolean().default(false),
+  camera: z
+    .string()
+    .regex(/^\d+x\d+$/, 'WIDTHxHEIGHT, e.g. 640x480')
+    .transform((value) => {
+      const [width, height] = value.split('x').map(Number) as [number, number];
+      return { width, height };
+    })
+    .refine(
+      ({ width, height }) => width >= 64 && height >= 48 && width <= 1920 && height <= 1080 && width % 4 === 0 && height % 4 === 0,
+      'between 64x48 and 1920x1080, both multiples of 4',
+    )
+    .default('640x480'),
 });
 
 function parseOptions(): z.infer<typeof argsSchema> {
@@ -44,6 +57,7 @@ function parseOptions(): z.infer<typeof argsSchema> {
       'churn-every': { type: 'string' },
       workers: { type: 'string' },
       moderation: { type: 'boolean' },
+      camera: { type: 'string' },
     },
   });
   const parsed = argsSchema.safeParse(values);
@@ -63,6 +77,7 @@ async function main(): Promise<void> {
     mediasoupWorkers: args.workers,
     moderation: args.moderation,
     connectConcurrency: 4,
+    camera: args.camera,
   };
   const steps: LoadOptions[] = [
     // A 0 (e.g. --text 0) means no such step.
@@ -103,6 +118,10 @@ async function main(): Promise<void> {
         `\n### Receivers at ${step.botsUp.video / 2} pairs (${step.windowSeconds.toFixed(1)} s window${step === sustained ? ', largest sustained' : ', past what this machine sustains'})\n`,
       );
       console.log(receiverTable(step));
+      console.log(
+        `\nWhat the video senders sent (camera ${step.options.camera.width}×${step.options.camera.height}, VEIL_SIMULCAST=${process.env['VEIL_SIMULCAST'] ?? 'default'}):\n`,
+      );
+      console.log(senderTable(step));
     }
   }
   const textSteps = results.filter((result) => result.botsUp.video === 0 && result.botsUp.text > 0);

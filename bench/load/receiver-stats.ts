@@ -19,6 +19,8 @@ export interface InboundTotals {
   keyFramesDecoded: number;
   /** Audio: times the decoder had to conceal missing samples. */
   concealmentEvents: number;
+  /** Video: the widest frame any stream decoded last (0: none reported). */
+  maxFrameWidth: number;
 }
 
 /** Counters that only grow (a window's figure is the difference of two readings). */
@@ -56,6 +58,7 @@ function empty(): InboundTotals {
     framesReceived: 0,
     keyFramesDecoded: 0,
     concealmentEvents: 0,
+    maxFrameWidth: 0,
   };
 }
 
@@ -90,6 +93,7 @@ export function sumInbound(reports: readonly object[]): InboundByKind {
     t.framesReceived += num(report, 'framesReceived');
     t.keyFramesDecoded += num(report, 'keyFramesDecoded');
     t.concealmentEvents += num(report, 'concealmentEvents');
+    t.maxFrameWidth = Math.max(t.maxFrameWidth, num(report, 'frameWidth'));
   }
   for (const t of Object.values(totals)) if (t.streams > 0) t.meanJitter /= t.streams;
   return totals;

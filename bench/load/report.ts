@@ -79,6 +79,23 @@ export function receiverTable(result: LoadResult): string {
   ].join('\n');
 }
 
+/** What the video senders sent in a step's window, per simulcast layer (RID). */
+export function senderTable(result: LoadResult): string {
+  const { outboundVideo, windowSeconds } = result;
+  const rows = Object.entries(outboundVideo)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([rid, layer]) => {
+      const perSender = (value: number): number => value / windowSeconds / Math.max(1, layer.streams);
+      const size = layer.framesEncoded > 0 ? `${layer.frameWidth}×${layer.frameHeight}` : 'not sent';
+      return `| ${rid} | ${size} | ${layer.streams} | ${perSender(layer.packetsSent).toFixed(1)} | ${((perSender(layer.bytesSent) * 8) / 1000).toFixed(0)} | ${perSender(layer.framesEncoded).toFixed(1)} |`;
+    });
+  return [
+    '| layer (RID) | frame size | senders | packets/s per sender | kbit/s per sender | frames/s per sender |',
+    '| --- | --- | --: | --: | --: | --: |',
+    ...rows,
+  ].join('\n');
+}
+
 /**
  * The largest video step whose senders kept at least 90 % of the smallest step's packet rate per
  * stream: past it, the generator (not the server) is what runs out of CPU.

@@ -8,6 +8,8 @@
 import { loadavg } from 'node:os';
 import { Bot } from './bot.js';
 import { COUNTERS, sumInbound, type InboundByKind } from './receiver-stats.js';
+import { outboundDelta, sumOutboundVideo, type OutboundVideo } from './sender-stats.js';
+import type { CameraSize } from './synthetic-media.js';
 import { sampleProcess, startServerProcess, type ProcessSample, type ServerProcess } from './server-process.js';
 
 export interface LoadOptions {
@@ -21,6 +23,10 @@ export interface LoadOptions {
   moderation: boolean;
   /** Bots connecting at once. */
   connectConcurrency: number;
+  /** The video bots' synthetic camera. */
+  camera: CameraSize;
+  /** Extra VEIL_* variables for the server (e.g. VEIL_OPUS_PTIME_MS). */
+  serverEnv?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -44,6 +50,8 @@ export interface LoadResult {
   videoBotsReceivingBoth: number;
   /** Receivers' counters at the end (totals of the consumers then alive). */
   inboundTotals: InboundByKind;
+  /** What the video senders sent per simulcast layer over the window. */
+  outboundVideo: OutboundVideo;
   loadAverage: number[];
 }
 
@@ -66,6 +74,11 @@ async function inboundOf(bots: readonly Bot[]): Promise<InboundByKind> {
   return sumInbound(reports.flat());
 }
 
+async function outboundOf(bots: readonly Bot[]): Promise<OutboundVideo> {
+  const reports = await Promise.all(bots.map((bot) => bot.sendStats()));
+  return sumOutboundVideo(reports.flat());
+}
+
 function minus(a: InboundByKind, b: InboundByKind): InboundByKind {
   const out = structuredClone(a);
   for (const kind of ['audio', 'video'] as const) {
@@ -76,14 +89,21 @@ function minus(a: InboundByKind, b: InboundByKind): InboundByKind {
   return out;
 }
 
-export async function startBots(origin: string, mode: 'video' | 'text', count: number, concurrency: number, failures: { botSetup: number }): Promise<Bot[]> {
+export async function startBots(
+  origin: string,
+  mode: 'video' | 'text',
+  count: number,
+  concurrency: number,
+  failures: { botSetup: number },
+  camera?: CameraSize,
+): Promise<Bot[]> {
   const bots: Bot[] = [];
   let started = 0;
   const lane = async (): Promise<void> => {
     while (started < count) {
       started++;
       try {
-        bots.push(await Bot.create(origin, mode));
+        bots.push(await Bot.create(origin, mode, camera));
       } catch (error) {
         failures.botSetup++;
         if (failures.botSetup <= 3) process.stderr.write(`load: a ${mode} bot failed to start: ${(error as Error).message}\n`);
@@ -105,7 +125,7 @@ export async function waitUntil(condition: () => Promise<boolean> | boolean, tim
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const server = await startServerProcess({ mediasoupWorkers: options.mediasoupWorkers, moderation: options.moderation });
+  const server = await startServerProcess({ mediasoupWorkers: options.mediasoupWorkers, moderation: options.moderation, env: options.serverEnv ?? {} });
   const video: Bot[] = [];
   const text: Bot[] = [];
   const failures = { consume: 0, requests: 0, botSetup: 0, kinds: {} as Record<string, number> };
@@ -113,7 +133,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // Let start-up garbage settle before the idle reading.
     await sleep(3000);
     const idle = readServer(server);
-    video.push(...(await startBots(server.origin, 'video', options.videoPairs * 2, options.connectConcurrency, failures)));
+    video.push(...(await startBots(server.origin, 'video', options.videoPairs * 2, options.connectConcurrency, failures, options.camera)));
     text.push(...(await startBots(server.origin, 'text', options.textBots, options.connectConcurrency * 4, failures)));
     const all = [...video, ...text];
     // Everyone paired (an odd one out waits) and every video receiver has both kinds flowing.
@@ -126,6 +146,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
     const before = readServer(server);
     const inboundBefore = await inboundOf(video);
+    const outboundBefore = await outboundOf(video);
     for (const bot of all) bot.counters.pairingLatenciesMs.length = 0;
     const startedAt = performance.now();
     let nextPresses = 0;
@@ -143,6 +164,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (churn) clearInterval(churn);
     const after = readServer(server);
     const inboundAfter = await inboundOf(video);
+    const outboundAfter = await outboundOf(video);
     const perBot = await Promise.all(video.map(async (bot) => inboundOf([bot])));
     const videoBotsReceivingBoth = perBot.filter((inbound) => inbound.audio.packetsReceived > 0 && inbound.video.framesDecoded > 0).length;
     const windowSeconds = (performance.now() - startedAt) / 1000;
@@ -173,6 +195,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       inbound: minus(inboundAfter, inboundBefore),
       videoBotsReceivingBoth,
       inboundTotals: inboundAfter,
+      outboundVideo: outboundDelta(outboundAfter, outboundBefore),
       loadAverage: loadavg(),
     };
   } finally {

@@ -1,7 +1,9 @@
 /**
- * A bot's camera and microphone: @roamhq/wrtc's nonstandard sources fed by timers, a 320x240 I420
- * picture whose brightness moves every frame (so the encoder has something to send) at 15 fps,
- * and 10 ms of a 440 Hz tone at 48 kHz mono (Opus-sized packets).
+ * A bot's camera and microphone: @roamhq/wrtc's nonstandard sources fed by timers, an I420
+ * picture (640x480 by default, as Chromium's fake camera) whose brightness moves every frame (so
+ * the encoder has something to send) at 15 fps, and 10 ms of a 440 Hz tone at 48 kHz mono
+ * (Opus-sized packets). The size decides how many simulcast layers wrtc's libwebrtc sends: at
+ * 320x240 only the lowest (80x60), at 640x480 the two lower ones (docs/load-generator.md).
  *
  * Also puts wrtc's classes where mediasoup-client looks for the browser's (globalThis) and names a
  * Chrome user agent, so the client's own MediaLink (client/src/media.ts) runs unchanged in Node.
@@ -9,11 +11,15 @@
 import { randomFillSync } from 'node:crypto';
 import wrtc from '@roamhq/wrtc';
 
-export const VIDEO_WIDTH = 320;
-export const VIDEO_HEIGHT = 240;
+export interface CameraSize {
+  width: number;
+  height: number;
+}
+
+export const DEFAULT_CAMERA: CameraSize = { width: 640, height: 480 };
 export const VIDEO_FPS = 15;
-/** Side of the noise block in each frame. */
-const NOISE = 64;
+/** The noise block's side is this fraction of the picture's width (64 px at 320). */
+const NOISE_FRACTION = 5;
 const AUDIO_RATE = 48_000;
 const AUDIO_FRAME = AUDIO_RATE / 100;
 
@@ -45,26 +51,28 @@ export interface SyntheticMedia {
   stop(): void;
 }
 
-export function createSyntheticMedia(): SyntheticMedia {
+export function createSyntheticMedia({ width, height }: CameraSize = DEFAULT_CAMERA): SyntheticMedia {
   installWrtcGlobals();
   const video = new wrtc.nonstandard.RTCVideoSource();
   const audio = new wrtc.nonstandard.RTCAudioSource();
   const videoTrack = video.createTrack();
   const audioTrack = audio.createTrack();
-  const frame = new Uint8Array((VIDEO_WIDTH * VIDEO_HEIGHT * 3) / 2);
-  const noise = new Uint8Array(NOISE * NOISE);
+  const frame = new Uint8Array((width * height * 3) / 2);
+  const side = Math.floor(width / NOISE_FRACTION);
+  const noise = new Uint8Array(side * side);
   let tick = 0;
   const videoTimer = setInterval(() => {
     tick++;
-    frame.fill(tick % 200, 0, VIDEO_WIDTH * VIDEO_HEIGHT);
-    frame.fill(128, VIDEO_WIDTH * VIDEO_HEIGHT);
+    frame.fill(tick % 200, 0, width * height);
+    frame.fill(128, width * height);
     // A moving bar, so successive frames differ by more than brightness.
-    const bar = (tick * 4) % VIDEO_WIDTH;
-    for (let row = 0; row < VIDEO_HEIGHT; row++) frame.fill(255, row * VIDEO_WIDTH + bar, row * VIDEO_WIDTH + Math.min(bar + 16, VIDEO_WIDTH));
+    const bar = (tick * 4) % width;
+    for (let row = 0; row < height; row++) frame.fill(255, row * width + bar, row * width + Math.min(bar + 16, width));
     // A block of fresh noise, so the encoder has detail to send (a few hundred kbit/s, as a camera).
     randomFillSync(noise);
-    for (let row = 0; row < NOISE; row++) frame.set(noise.subarray(row * NOISE, (row + 1) * NOISE), (row + 60) * VIDEO_WIDTH + 100);
-    video.onFrame({ width: VIDEO_WIDTH, height: VIDEO_HEIGHT, data: frame });
+    for (let row = 0; row < side; row++)
+      frame.set(noise.subarray(row * side, (row + 1) * side), (row + Math.floor(height / 4)) * width + Math.floor(width / 3));
+    video.onFrame({ width, height, data: frame });
   }, 1000 / VIDEO_FPS);
   const samples = new Int16Array(AUDIO_FRAME);
   let phase = 0;
