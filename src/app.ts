@@ -160,7 +160,7 @@ export class App {
       const lobby = new Lobby(
         { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes }, metrics },
         {
-          simulcast: config.simulcast,
+          sending: { simulcast: config.simulcast, opusPtimeMs: config.opusPtimeMs },
           simulcastPrefer: config.simulcastPrefer,
           matchRetryMs: config.matchRetryMs,
           interestFallbackMs: config.matchInterestFallbackMs,

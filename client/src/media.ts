@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import { SIMULCAST_LAYERS, type ConsumerDescription } from '../../src/protocol/messages.js';
+import { DEFAULT_OPUS_PTIME_MS, isOpusPtime, SIMULCAST_LAYERS, type ConsumerDescription, type SenderSettings } from '../../src/protocol/messages.js';
 import { Emitter } from './emitter.js';
 import { linkFailureCause, type LinkFailureCause } from './link-failure.js';
 import type { Requester } from './signaling.js';
@@ -35,13 +35,13 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   /** Bumped whenever the consumer set is dropped, so a consume in flight knows it is stale. */
   #epoch = 0;
   #closed = false;
-  /** Send video as the server's simulcast layers (media.capabilities says). */
-  readonly #simulcast: boolean;
+  /** Simulcast or not, and the Opus frame length, as media.capabilities says. */
+  readonly #sending: SenderSettings;
 
-  private constructor(signaling: Requester, send: types.Transport, recv: types.Transport, failureCause: LinkFailureCause, simulcast: boolean) {
+  private constructor(signaling: Requester, send: types.Transport, recv: types.Transport, failureCause: LinkFailureCause, sending: SenderSettings) {
     super();
     this.#signaling = signaling;
-    this.#simulcast = simulcast;
+    this.#sending = sending;
     this.#send = send;
     this.#recv = recv;
     this.#failureCause = failureCause;
@@ -52,7 +52,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
    * track of `stream`, then applies `paused` (mute / camera off) on both sides.
    */
   static async create(signaling: Requester, stream: MediaStream, paused: PausedKinds): Promise<MediaLink> {
-    const { routerRtpCapabilities, simulcast } = await signaling.request('media.capabilities', {});
+    const { routerRtpCapabilities, simulcast, opusPtimeMs } = await signaling.request('media.capabilities', {});
     const device = new Device();
     // The server's capabilities are validated by mediasoup-client (it throws a TypeError on bad ones).
     await device.load({ routerRtpCapabilities: routerRtpCapabilities });
@@ -68,7 +68,11 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
       throw error;
     }
     const serverAddresses = [send, recv].flatMap((options) => candidateAddresses(options.iceCandidates));
-    const link = new MediaLink(signaling, sendTransport, recvTransport, linkFailureCause(device.handlerName, serverAddresses), simulcast === true);
+    const link = new MediaLink(signaling, sendTransport, recvTransport, linkFailureCause(device.handlerName, serverAddresses), {
+      simulcast: simulcast === true,
+      // A server from before opusPtimeMs says nothing: the browser's default (20 ms).
+      opusPtimeMs: isOpusPtime(opusPtimeMs) ? opusPtimeMs : DEFAULT_OPUS_PTIME_MS,
+    });
     try {
       link.#wire();
       for (const kind of KINDS) {
@@ -189,8 +193,9 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   }
 
   async #produce(kind: MediaKind, track: MediaStreamTrack, paused: boolean): Promise<void> {
-    const layers = kind === 'video' && this.#simulcast ? { encodings: SIMULCAST_LAYERS.map((layer) => ({ ...layer })) } : {};
-    const producer = await this.#send.produce({ track, stopTracks: false, disableTrackOnPause: true, ...layers });
+    const layers = kind === 'video' && this.#sending.simulcast ? { encodings: SIMULCAST_LAYERS.map((layer) => ({ ...layer })) } : {};
+    const frames = kind === 'audio' ? { codecOptions: { opusPtime: this.#sending.opusPtimeMs } } : {};
+    const producer = await this.#send.produce({ track, stopTracks: false, disableTrackOnPause: true, ...layers, ...frames });
     this.#producers.set(kind, producer);
     if (paused || producer.paused) await this.setPaused(kind, true);
   }

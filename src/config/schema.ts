@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isLoopback } from '../http/listen.js';
 import { NODE_ID_PATTERN } from '../protocol/node-messages.js';
+import { isOpusPtime, OPUS_PTIMES_MS } from '../protocol/messages.js';
 
 /** A comma-separated list (from the environment) or an array (from defaults.json) of `item`. */
 const listOf = (item: z.ZodString) =>
@@ -54,6 +55,8 @@ export const configSchema = z
     simulcast: bool,
     /** On a link too narrow for both: the partner's full frame rate at a smaller picture, or the larger picture at fewer frames (src/media/frame-rate-guard.ts). */
     simulcastPrefer: z.enum(['framerate', 'resolution']),
+    /** Milliseconds of audio per Opus packet browsers send: 40 or 60 cut the SFU's packets for a little more delay (docs/BENCHMARKS.md). */
+    opusPtimeMs: z.coerce.number().refine(isOpusPtime, `must be one of ${OPUS_PTIMES_MS.join(', ')}`),
     /** Address put in ICE candidates when it differs from rtcListenIp (NAT, 0.0.0.0). */
     rtcAnnouncedIp: z.string(),
     /**

@@ -6,7 +6,7 @@ import type { LayerPreference } from '../media/frame-rate-guard.js';
 import type { NodePipes } from '../media/node-pipes.js';
 import type { WorkerPool } from '../media/worker-pool.js';
 import { logger } from '../logging/logger.js';
-import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason } from '../protocol/messages.js';
+import { assertUnreachable, MAX_CHAT_LENGTH, type ClientMessage, type PartnerLeftReason, type SenderSettings } from '../protocol/messages.js';
 import type { ReportStore } from '../reports/report-store.js';
 import type { Moderator } from '../moderation/moderator.js';
 import type { Connection } from '../signaling/connection.js';
@@ -28,8 +28,8 @@ const log = logger('lobby');
 const DRAINING = 'This server is being taken out of service. Reconnecting you to another one…';
 
 export interface LobbyOptions {
-  /** Tell browsers to send video as simulcast layers (config `simulcast`). */
-  simulcast: boolean;
+  /** How browsers are told to send: simulcast layers or not, and the Opus frame length (config `simulcast`, `opusPtimeMs`). */
+  sending: SenderSettings;
   /** What a partner consumer on a narrow link keeps: frame rate or resolution (config `simulcastPrefer`). */
   simulcastPrefer: LayerPreference;
   /** A waiting chatter is asked about again this often (a new arrival finds them anyway). */
@@ -80,7 +80,7 @@ export class Lobby {
   readonly #interests: InterestTokens;
   readonly #retryMs: number;
   readonly #fallbackMs: number;
-  readonly #simulcast: boolean;
+  readonly #sending: SenderSettings;
   readonly #simulcastPrefer: LayerPreference;
   #online = 0;
   /** Set while draining: called when a chatter leaves, to notice an empty node. */
@@ -114,7 +114,7 @@ export class Lobby {
     });
     this.#retryMs = options.matchRetryMs;
     this.#fallbackMs = options.interestFallbackMs;
-    this.#simulcast = options.simulcast;
+    this.#sending = options.sending;
     this.#simulcastPrefer = options.simulcastPrefer;
     this.#retries = new WaitingRetries(
       { chatters: this.#chatters, matchmaker: parts.matchmaker, pairing: this.#pairing, metrics: parts.metrics, requeue: (chatter) => this.#enqueue(chatter) },
@@ -227,7 +227,7 @@ export class Lobby {
           await this.#reporting.report(chatter, message.id, message.reason);
           return;
         case 'media.capabilities':
-          reply.reply(message.id, message.type, await mediaCapabilities(this.#pool, this.#simulcast));
+          reply.reply(message.id, message.type, await mediaCapabilities(this.#pool, this.#sending));
           return;
         case 'media.transports':
           reply.reply(message.id, message.type, await mediaTransports(chatter, this.#pool, message, this.#simulcastPrefer));

@@ -3,7 +3,7 @@ import { validateRtpCapabilities } from 'mediasoup/node/lib/ortc.js';
 import { ChatterMedia, MediaStateError } from '../media/chatter-media.js';
 import type { LayerPreference } from '../media/frame-rate-guard.js';
 import type { WorkerPool } from '../media/worker-pool.js';
-import type { ClientMessage, ResponseData } from '../protocol/messages.js';
+import type { ClientMessage, ResponseData, SenderSettings } from '../protocol/messages.js';
 import type { Chatter } from './chatter.js';
 import { RequestError } from './request-error.js';
 
@@ -29,7 +29,7 @@ function mediaOf(chatter: Chatter): ChatterMedia {
 }
 
 // eslint-disable-next-line @typescript-eslint/require-await -- async so that a missing worker is a rejection, like every other request
-export async function mediaCapabilities(pool: WorkerPool, simulcast: boolean): Promise<ResponseData['media.capabilities']> {
+export async function mediaCapabilities(pool: WorkerPool, sending: SenderSettings): Promise<ResponseData['media.capabilities']> {
   const slot = (() => {
     try {
       return pool.pick();
@@ -37,7 +37,7 @@ export async function mediaCapabilities(pool: WorkerPool, simulcast: boolean): P
       throw new RequestError('media_unavailable', 'no media worker is available');
     }
   })();
-  return { routerRtpCapabilities: slot.router.rtpCapabilities as unknown as Record<string, unknown>, simulcast };
+  return { routerRtpCapabilities: slot.router.rtpCapabilities as unknown as Record<string, unknown>, ...sending };
 }
 
 /**

@@ -122,6 +122,25 @@ export interface TransportDescription {
 }
 
 /** The `data` of a successful response, per request type (undefined where not listed). */
+/**
+ * Opus frame lengths a server may ask senders for (ms of audio per packet; config `opusPtimeMs`).
+ * Longer frames mean fewer packets for the SFU to decrypt and forward, at that much more delay
+ * (docs/BENCHMARKS.md, "Opus frame length").
+ */
+export const OPUS_PTIMES_MS = [10, 20, 40, 60] as const;
+export type OpusPtimeMs = (typeof OPUS_PTIMES_MS)[number];
+export const DEFAULT_OPUS_PTIME_MS: OpusPtimeMs = 20;
+
+export function isOpusPtime(value: unknown): value is OpusPtimeMs {
+  return OPUS_PTIMES_MS.some((ptime) => ptime === value);
+}
+
+/** How the server asks browsers to send: video as SIMULCAST_LAYERS or one encoding, and the Opus frame length. */
+export interface SenderSettings {
+  simulcast: boolean;
+  opusPtimeMs: OpusPtimeMs;
+}
+
 export interface ResponseData {
   start: undefined;
   next: undefined;
@@ -130,8 +149,8 @@ export interface ResponseData {
   chat: { text: string };
   typing: undefined;
   report: { referenceId: string };
-  /** `simulcast`: send video as the spatial layers of SIMULCAST_LAYERS (else one encoding). */
-  'media.capabilities': { routerRtpCapabilities: Record<string, unknown>; simulcast: boolean };
+  /** `simulcast`: send video as the spatial layers of SIMULCAST_LAYERS (else one encoding); `opusPtimeMs`: the audio frame length. */
+  'media.capabilities': { routerRtpCapabilities: Record<string, unknown> } & SenderSettings;
   'media.transports': { send: TransportDescription; recv: TransportDescription };
   'media.connect': undefined;
   'media.produce': { producerId: string };
