@@ -121,7 +121,6 @@ export interface TransportDescription {
   dtlsParameters: Record<string, unknown>;
 }
 
-/** The `data` of a successful response, per request type (undefined where not listed). */
 /**
  * Opus frame lengths a server may ask senders for (ms of audio per packet; config `opusPtimeMs`).
  * Longer frames mean fewer packets for the SFU to decrypt and forward, at that much more delay
@@ -141,6 +140,7 @@ export interface SenderSettings {
   opusPtimeMs: OpusPtimeMs;
 }
 
+/** The `data` of a successful response, per request type (undefined where not listed). */
 export interface ResponseData {
   start: undefined;
   next: undefined;

@@ -3,11 +3,16 @@ import { ConfigError, envName, loadConfig } from '../../src/config/load.js';
 import { nodeInternalIpOf } from '../../src/config/schema.js';
 import { evidenceKeyRing } from '../../src/evidence/keys.js';
 import { DEFAULT_POLICY, policyFromConfig } from '../../src/moderation/policy.js';
+import { DEFAULT_OPUS_PTIME_MS } from '../../src/protocol/messages.js';
 
 describe('loadConfig', () => {
   it('uses config/defaults.json when the environment is empty', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ httpHost: '127.0.0.1', httpPort: 8080, redisUrl: '', mediasoupWorkers: 0, rtcSameMachineIp: 'auto' });
+  });
+
+  it('asks browsers for the Opus frame length a client assumes when a server says none', () => {
+    expect(loadConfig({}).opusPtimeMs).toBe(DEFAULT_OPUS_PTIME_MS);
   });
 
   it.each([
