@@ -1,10 +1,10 @@
 import type { WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RECONNECT_BASE_MS, RECONNECT_JITTER } from '../../client/src/backoff.js';
-import { WELCOME_TIMEOUT_MS } from '../../client/src/liveness.js';
+import { RESUME_WELCOME_TIMEOUT_MS, WELCOME_TIMEOUT_MS } from '../../client/src/liveness.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
-import { enterChat, openVeil, waitForState } from '../support/veil-page.js';
+import { enterChat, openVeil, pairUp, sendChat, waitForPartnerMessage, waitForState } from '../support/veil-page.js';
 
 /**
  * A socket that opens but is never welcomed (its handshake got through, then the network or a
@@ -16,13 +16,15 @@ import { enterChat, openVeil, waitForState } from '../support/veil-page.js';
 describe('a socket the server never welcomes', () => {
   let server: TestApp;
   let browser: LaunchedBrowser | undefined;
+  let partner: LaunchedBrowser | undefined;
 
   beforeAll(async () => {
     server = await startTestApp({ mediasoupWorkers: 1 });
   });
   afterEach(async () => {
-    await browser?.close();
+    await Promise.all([browser?.close(), partner?.close()]);
     browser = undefined;
+    partner = undefined;
   });
   afterAll(async () => {
     await server?.close();
@@ -62,5 +64,43 @@ describe('a socket the server never welcomes', () => {
     await launched.page.waitForFunction(() => /^\d+$/.test(document.querySelector('#online-count')?.textContent?.trim() ?? ''));
     expect(opened).toHaveLength(2);
     expect((opened[1] ?? 0) - back, 'ms from online to the next socket').toBeLessThan(WELCOME_TIMEOUT_MS / 2);
+  });
+
+  it('while resuming, a socket not welcomed in 2.5 s is opened again at once, and the chat resumes with the same partner', async () => {
+    // Socket 1 carries the chat until it goes silent (the network vanished: nothing arrives, and
+    // the server is not told); socket 2, the page's first resume, is answered by nobody; socket 3
+    // reaches the server. Resume sockets name the chatter's node in the query string.
+    const launched = await launchBrowser();
+    browser = launched;
+    partner = await launchBrowser();
+    const opened: number[] = [];
+    let silent = false;
+    await launched.page.routeWebSocket(/\/ws(\?.*)?$/, (ws: WebSocketRoute) => {
+      opened.push(Date.now());
+      if (opened.length === 2) return;
+      const server = ws.connectToServer();
+      if (opened.length > 2) return;
+      ws.onMessage((message) => server.send(message));
+      server.onMessage((message) => {
+        if (!silent) ws.send(message);
+      });
+      ws.onClose(() => undefined);
+    });
+    await openVeil(launched.page, server.app.url);
+    await openVeil(partner.page, server.app.url);
+    await pairUp(launched.page, partner.page, { mode: 'text' });
+
+    silent = true;
+    await expect.poll(() => opened.length, { timeout: 20_000, message: 'the page opened a third socket' }).toBe(3);
+    const gap = (opened[2] ?? 0) - (opened[1] ?? 0);
+    expect(gap, 'ms between the unanswered resume socket and the next').toBeGreaterThanOrEqual(RESUME_WELCOME_TIMEOUT_MS - 100);
+    expect(gap).toBeLessThan(RESUME_WELCOME_TIMEOUT_MS + 1500);
+
+    await waitForState(launched.page, 'paired');
+    await sendChat(partner.page, 'still the same stranger');
+    await waitForPartnerMessage(launched.page, 'still the same stranger');
+    await sendChat(launched.page, 'yes, back again');
+    await waitForPartnerMessage(partner.page, 'yes, back again');
+    expect(opened).toHaveLength(3);
   });
 });
