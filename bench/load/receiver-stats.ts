@@ -62,7 +62,8 @@ function empty(): InboundTotals {
   };
 }
 
-function num(report: Record<string, unknown>, key: string): number {
+/** A numeric field of a stats report; 0 when absent or not a finite number (wrtc fills in only some). */
+export function num(report: Record<string, unknown>, key: string): number {
   const value = report[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }

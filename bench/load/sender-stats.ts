@@ -1,4 +1,5 @@
 /** What the video senders put on the wire per simulcast layer, from wrtc's outbound-rtp stats. */
+import { num } from './receiver-stats.js';
 
 export interface LayerTotals {
   /** Senders with this layer in their stats (sending or not). */
@@ -13,11 +14,6 @@ export interface LayerTotals {
 
 /** Per layer, keyed by RID ("r0" lowest … as the client's encodings are ordered); "-" when a sender has no RID. */
 export type OutboundVideo = Record<string, LayerTotals>;
-
-function num(report: Record<string, unknown>, key: string): number {
-  const value = report[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
 
 /** Sums the video outbound-rtp reports of many send transports, per layer. */
 export function sumOutboundVideo(reports: readonly object[]): OutboundVideo {

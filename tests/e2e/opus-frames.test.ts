@@ -1,22 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchedBrowser } from '../support/chromium.js';
-import { openVeil, pairUp, waitForPartnerMedia, type VeilPage } from '../support/veil-page.js';
-
-/** The partner's audio as this page receives it: packets and payload bytes so far. */
-async function audioIn(page: VeilPage): Promise<{ packets: number; bytes: number }> {
-  return page.evaluate(async () => {
-    const hook = (window as unknown as { __veilTest?: { recvStats(): Promise<Record<string, unknown>[]> } }).__veilTest;
-    let packets = 0;
-    let bytes = 0;
-    for (const s of (await hook?.recvStats()) ?? []) {
-      if (s['type'] !== 'inbound-rtp' || s['kind'] !== 'audio') continue;
-      packets += Number(s['packetsReceived'] ?? 0);
-      bytes += Number(s['bytesReceived'] ?? 0);
-    }
-    return { packets, bytes };
-  });
-}
+import { inboundCounters, openVeil, pairUp, waitForPartnerMedia } from '../support/veil-page.js';
 
 /**
  * The server's Opus frame length (config opusPtimeMs) reaches real Chromium senders: at 40 ms a
@@ -48,19 +33,19 @@ describe('Opus frame length', () => {
     await waitForPartnerMedia(one);
 
     // Count 75 packets (3 s at 25 a second, 1.5 s at 50) and time how long they took to arrive.
-    const start = await audioIn(one);
+    const start = (await inboundCounters(one)).audioPacketsReceived;
     const startedAt = Date.now();
     let end = start;
     await expect
       .poll(
         async () => {
-          end = await audioIn(one);
-          return end.packets - start.packets;
+          end = (await inboundCounters(one)).audioPacketsReceived;
+          return end - start;
         },
         { timeout: 20_000, interval: 100, message: '75 more audio packets from the partner' },
       )
       .toBeGreaterThanOrEqual(75);
-    const perSecond = ((end.packets - start.packets) * 1000) / (Date.now() - startedAt);
+    const perSecond = ((end - start) * 1000) / (Date.now() - startedAt);
     expect(perSecond).toBeLessThan(32);
     expect(perSecond).toBeGreaterThan(12);
   });
