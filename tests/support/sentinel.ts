@@ -91,7 +91,18 @@ export async function startTestSentinel(name = 'veil'): Promise<TestSentinel> {
         const switched = new Promise<number>((resolve) => {
           events.on('message', (_channel: string, message: string) => resolve(Number(message.split(' ')[4])));
         });
-        await control.call('SENTINEL', 'FAILOVER', name);
+        // Right after "+slave" the Sentinel may not have had INFO from the replica itself yet, and
+        // then refuses with NOGOODSLAVE ("No suitable replica to promote"): ask again until it has.
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          try {
+            await control.call('SENTINEL', 'FAILOVER', name);
+            break;
+          } catch (error) {
+            if (!(error instanceof Error) || !error.message.startsWith('NOGOODSLAVE') || Date.now() > deadline) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
         return await switched;
       } finally {
         events.disconnect();
