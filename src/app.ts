@@ -160,7 +160,7 @@ export class App {
       const lobby = new Lobby(
         { matchmaker, pool, reports, bans, moderator: moderation?.moderator ?? null, node: { id: nodeId, bus, pipes }, metrics },
         {
-          sending: { simulcast: config.simulcast, opusPtimeMs: config.opusPtimeMs },
+          sending: { simulcast: config.simulcast, opusPtimeMs: config.opusPtimeMs, opusDtx: config.opusDtx },
           simulcastPrefer: config.simulcastPrefer,
           matchRetryMs: config.matchRetryMs,
           interestFallbackMs: config.matchInterestFallbackMs,

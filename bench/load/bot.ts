@@ -9,7 +9,7 @@ import { isRequestError } from '../../client/src/errors.js';
 import { MediaLink } from '../../client/src/media.js';
 import type { Push } from '../../client/src/signaling.js';
 import { BotSignaling } from './bot-signaling.js';
-import { createSyntheticMedia, DEFAULT_CAMERA, type CameraSize, type SyntheticMedia } from './synthetic-media.js';
+import { createSyntheticMedia, DEFAULT_MEDIA, type SyntheticMedia, type SyntheticMediaOptions } from './synthetic-media.js';
 
 export interface BotCounters {
   pairings: number;
@@ -72,14 +72,14 @@ export class Bot {
     signaling.on('push', (message) => this.#onPush(message));
   }
 
-  /** Connects, sets media up (video, from a synthetic camera of `camera`'s size), and starts searching. */
-  static async create(origin: string, mode: ChatMode, camera: CameraSize = DEFAULT_CAMERA): Promise<Bot> {
+  /** Connects, sets media up (video, from a synthetic camera and microphone as `synthetic` says), and starts searching. */
+  static async create(origin: string, mode: ChatMode, synthetic: SyntheticMediaOptions = DEFAULT_MEDIA): Promise<Bot> {
     const signaling = await BotSignaling.create(origin);
     let media: SyntheticMedia | null = null;
     let link: MediaLink | null = null;
     try {
       if (mode === 'video') {
-        media = createSyntheticMedia(camera);
+        media = createSyntheticMedia(synthetic);
         link = await MediaLink.create(signaling, media.stream, { audio: false, video: false });
       }
     } catch (error) {

@@ -3,11 +3,13 @@
  *
  *   npm run bench:load -- [--pairs 2,4,8] [--text 100,300] [--window 20] [--warmup 3]
  *                         [--churn-pairs 4] [--churn-text 100] [--churn-every 0.5] [--workers 1] [--moderation]
- *                         [--camera 640x480]
+ *                         [--camera 640x480] [--talk 1]
  *
  * Each step starts a fresh server child process (loopback, one mediasoup worker unless told),
  * brings its bots up, warms up, and measures one window. Steps: each `--pairs` (video only), each
- * `--text` (text only), then one churn step (video + text bots pressing Next). Prints markdown.
+ * `--text` (text only), then one churn step (video + text bots pressing Next). `--talk`: the share of
+ * the time a video bot's microphone carries sound (silence the rest; matters with VEIL_OPUS_DTX).
+ * Prints markdown.
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -43,6 +45,7 @@ const argsSchema = z.object({
       'between 64x48 and 1920x1080, both multiples of 4',
     )
     .default('640x480'),
+  talk: z.coerce.number().min(0).max(1).default(1),
 });
 
 function parseOptions(): z.infer<typeof argsSchema> {
@@ -58,6 +61,7 @@ function parseOptions(): z.infer<typeof argsSchema> {
       workers: { type: 'string' },
       moderation: { type: 'boolean' },
       camera: { type: 'string' },
+      talk: { type: 'string' },
     },
   });
   const parsed = argsSchema.safeParse(values);
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     moderation: args.moderation,
     connectConcurrency: 4,
     camera: args.camera,
+    talkFraction: args.talk,
   };
   const steps: LoadOptions[] = [
     // A 0 (e.g. --text 0) means no such step.

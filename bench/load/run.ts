@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { Bot } from './bot.js';
 import { COUNTERS, sumInbound, type InboundByKind } from './receiver-stats.js';
 import { outboundDelta, sumOutboundVideo, type OutboundVideo } from './sender-stats.js';
-import type { CameraSize } from './synthetic-media.js';
+import type { CameraSize, SyntheticMediaOptions } from './synthetic-media.js';
 import { sampleProcess, startServerProcess, type ProcessSample, type ServerProcess } from './server-process.js';
 
 export interface LoadOptions {
@@ -25,6 +25,8 @@ export interface LoadOptions {
   connectConcurrency: number;
   /** The video bots' synthetic camera. */
   camera: CameraSize;
+  /** The share of the time each video bot's microphone carries sound (1 when unset: always). */
+  talkFraction?: number;
   /** Extra VEIL_* variables for the server (e.g. VEIL_OPUS_PTIME_MS). */
   serverEnv?: Record<string, string>;
 }
@@ -95,7 +97,7 @@ export async function startBots(
   count: number,
   concurrency: number,
   failures: { botSetup: number },
-  camera?: CameraSize,
+  synthetic?: SyntheticMediaOptions,
 ): Promise<Bot[]> {
   const bots: Bot[] = [];
   let started = 0;
@@ -103,7 +105,7 @@ export async function startBots(
     while (started < count) {
       started++;
       try {
-        bots.push(await Bot.create(origin, mode, camera));
+        bots.push(await Bot.create(origin, mode, synthetic));
       } catch (error) {
         failures.botSetup++;
         if (failures.botSetup <= 3) process.stderr.write(`load: a ${mode} bot failed to start: ${(error as Error).message}\n`);
@@ -133,7 +135,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // Let start-up garbage settle before the idle reading.
     await sleep(3000);
     const idle = readServer(server);
-    video.push(...(await startBots(server.origin, 'video', options.videoPairs * 2, options.connectConcurrency, failures, options.camera)));
+    video.push(
+      ...(await startBots(server.origin, 'video', options.videoPairs * 2, options.connectConcurrency, failures, {
+        camera: options.camera,
+        talkFraction: options.talkFraction ?? 1,
+      })),
+    );
     text.push(...(await startBots(server.origin, 'text', options.textBots, options.connectConcurrency * 4, failures)));
     const all = [...video, ...text];
     // Everyone paired (an odd one out waits) and every video receiver has both kinds flowing.

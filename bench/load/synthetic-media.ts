@@ -2,7 +2,8 @@
  * A bot's camera and microphone: @roamhq/wrtc's nonstandard sources fed by timers, an I420
  * picture (640x480 by default, as Chromium's fake camera) whose brightness moves every frame (so
  * the encoder has something to send) at 15 fps, and 10 ms of a 440 Hz tone at 48 kHz mono
- * (Opus-sized packets). The size decides how many simulcast layers wrtc's libwebrtc sends: at
+ * (Opus-sized packets) while the bot "talks", digital silence otherwise (`talkFraction` of every
+ * TALK_CYCLE_MS, from a random point of the cycle; 1: the tone never stops). The size decides how many simulcast layers wrtc's libwebrtc sends: at
  * 320x240 only the lowest (80x60), at 640x480 the two lower ones (docs/load-generator.md).
  *
  * Also puts wrtc's classes where mediasoup-client looks for the browser's (globalThis) and names a
@@ -22,6 +23,21 @@ export const VIDEO_FPS = 15;
 const NOISE_FRACTION = 5;
 const AUDIO_RATE = 48_000;
 const AUDIO_FRAME = AUDIO_RATE / 100;
+/** A talker's turn and pause repeat every this many ms (a few seconds each, as in conversation). */
+export const TALK_CYCLE_MS = 6000;
+
+export interface SyntheticMediaOptions {
+  camera: CameraSize;
+  /** The share of the time the microphone carries the tone, in [0, 1]. */
+  talkFraction: number;
+}
+
+export const DEFAULT_MEDIA: SyntheticMediaOptions = { camera: DEFAULT_CAMERA, talkFraction: 1 };
+
+/** Whether a talker who started `offsetMs` into their cycle is talking `elapsedMs` later. */
+export function isTalking(elapsedMs: number, offsetMs: number, talkFraction: number): boolean {
+  return (elapsedMs + offsetMs) % TALK_CYCLE_MS < talkFraction * TALK_CYCLE_MS;
+}
 
 let installed = false;
 
@@ -51,7 +67,8 @@ export interface SyntheticMedia {
   stop(): void;
 }
 
-export function createSyntheticMedia({ width, height }: CameraSize = DEFAULT_CAMERA): SyntheticMedia {
+export function createSyntheticMedia({ camera, talkFraction }: SyntheticMediaOptions = DEFAULT_MEDIA): SyntheticMedia {
+  const { width, height } = camera;
   installWrtcGlobals();
   const video = new wrtc.nonstandard.RTCVideoSource();
   const audio = new wrtc.nonstandard.RTCAudioSource();
@@ -76,8 +93,11 @@ export function createSyntheticMedia({ width, height }: CameraSize = DEFAULT_CAM
   }, 1000 / VIDEO_FPS);
   const samples = new Int16Array(AUDIO_FRAME);
   let phase = 0;
+  const startedAt = Date.now();
+  const offsetMs = Math.random() * TALK_CYCLE_MS;
   const audioTimer = setInterval(() => {
-    for (let i = 0; i < AUDIO_FRAME; i++) samples[i] = Math.round(3000 * Math.sin((2 * Math.PI * 440 * phase++) / AUDIO_RATE));
+    const talking = isTalking(Date.now() - startedAt, offsetMs, talkFraction);
+    for (let i = 0; i < AUDIO_FRAME; i++) samples[i] = talking ? Math.round(3000 * Math.sin((2 * Math.PI * 440 * phase++) / AUDIO_RATE)) : 0;
     audio.onData({ samples, sampleRate: AUDIO_RATE, bitsPerSample: 16, channelCount: 1, numberOfFrames: AUDIO_FRAME });
   }, 10);
   const stream = new wrtc.MediaStream([audioTrack, videoTrack]);

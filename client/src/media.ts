@@ -52,7 +52,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
    * track of `stream`, then applies `paused` (mute / camera off) on both sides.
    */
   static async create(signaling: Requester, stream: MediaStream, paused: PausedKinds): Promise<MediaLink> {
-    const { routerRtpCapabilities, simulcast, opusPtimeMs } = await signaling.request('media.capabilities', {});
+    const { routerRtpCapabilities, simulcast, opusPtimeMs, opusDtx } = await signaling.request('media.capabilities', {});
     const device = new Device();
     // The server's capabilities are validated by mediasoup-client (it throws a TypeError on bad ones).
     await device.load({ routerRtpCapabilities: routerRtpCapabilities });
@@ -72,6 +72,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
       simulcast: simulcast === true,
       // A server from before opusPtimeMs says nothing: the browser's default (20 ms).
       opusPtimeMs: isOpusPtime(opusPtimeMs) ? opusPtimeMs : DEFAULT_OPUS_PTIME_MS,
+      opusDtx: opusDtx === true,
     });
     try {
       link.#wire();
@@ -194,7 +195,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
 
   async #produce(kind: MediaKind, track: MediaStreamTrack, paused: boolean): Promise<void> {
     const layers = kind === 'video' && this.#sending.simulcast ? { encodings: SIMULCAST_LAYERS.map((layer) => ({ ...layer })) } : {};
-    const frames = kind === 'audio' ? { codecOptions: { opusPtime: this.#sending.opusPtimeMs } } : {};
+    const frames = kind === 'audio' ? { codecOptions: { opusPtime: this.#sending.opusPtimeMs, opusDtx: this.#sending.opusDtx } } : {};
     const producer = await this.#send.produce({ track, stopTracks: false, disableTrackOnPause: true, ...layers, ...frames });
     this.#producers.set(kind, producer);
     if (paused || producer.paused) await this.setPaused(kind, true);

@@ -57,6 +57,8 @@ export const configSchema = z
     simulcastPrefer: z.enum(['framerate', 'resolution']),
     /** Milliseconds of audio per Opus packet browsers send: 40 or 60 cut the SFU's packets for a little more delay (docs/BENCHMARKS.md). */
     opusPtimeMs: z.coerce.number().refine(isOpusPtime, `must be one of ${OPUS_PTIMES_MS.join(', ')}`),
+    /** Browsers' Opus sends no packet while the microphone is silent (DTX): fewer packets for the SFU and the links (docs/BENCHMARKS.md). */
+    opusDtx: bool,
     /** Address put in ICE candidates when it differs from rtcListenIp (NAT, 0.0.0.0). */
     rtcAnnouncedIp: z.string(),
     /**

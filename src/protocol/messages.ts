@@ -134,10 +134,15 @@ export function isOpusPtime(value: unknown): value is OpusPtimeMs {
   return OPUS_PTIMES_MS.some((ptime) => ptime === value);
 }
 
-/** How the server asks browsers to send: video as SIMULCAST_LAYERS or one encoding, and the Opus frame length. */
+/**
+ * How the server asks browsers to send: video as SIMULCAST_LAYERS or one encoding, the Opus frame
+ * length, and whether Opus stops sending while the microphone is silent (DTX: one packet per 400 ms
+ * instead of one per frame; the receiver plays comfort noise).
+ */
 export interface SenderSettings {
   simulcast: boolean;
   opusPtimeMs: OpusPtimeMs;
+  opusDtx: boolean;
 }
 
 /** The `data` of a successful response, per request type (undefined where not listed). */
@@ -149,7 +154,7 @@ export interface ResponseData {
   chat: { text: string };
   typing: undefined;
   report: { referenceId: string };
-  /** `simulcast`: send video as the spatial layers of SIMULCAST_LAYERS (else one encoding); `opusPtimeMs`: the audio frame length. */
+  /** `simulcast`: send video as the spatial layers of SIMULCAST_LAYERS (else one encoding); `opusPtimeMs`: the audio frame length; `opusDtx`: no audio packets in silence. */
   'media.capabilities': { routerRtpCapabilities: Record<string, unknown> } & SenderSettings;
   'media.transports': { send: TransportDescription; recv: TransportDescription };
   'media.connect': undefined;

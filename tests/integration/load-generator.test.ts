@@ -57,4 +57,16 @@ describe('load generator', () => {
     expect(forty.bytes / twenty.bytes).toBeGreaterThan(1.6);
     expect(forty.packetsPerSecond).toBeLessThanOrEqual(26);
   });
+
+  it('with Opus DTX, a silent microphone sends a packet per 400 ms, and sound is sent in full', async () => {
+    const rate = async (talkFraction: number): Promise<number> => {
+      const { inbound, windowSeconds } = await runLoad({ ...ONE_PAIR, windowSeconds: 3, talkFraction, serverEnv: { VEIL_OPUS_DTX: 'true' } });
+      expect(inbound.audio.streams).toBe(2);
+      return inbound.audio.packetsReceived / windowSeconds / inbound.audio.streams;
+    };
+    // Silent throughout: about 2.5 packets a second (50 without DTX).
+    expect(await rate(0)).toBeLessThan(8);
+    // The tone throughout: every 20 ms frame is sent (the bound leaves room for a loaded machine).
+    expect(await rate(1)).toBeGreaterThan(30);
+  });
 });

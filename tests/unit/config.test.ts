@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     ['VEIL_SIMULCAST', '1', { simulcast: true }],
     ['VEIL_SIMULCAST_PREFER', 'resolution', { simulcastPrefer: 'resolution' }],
     ['VEIL_OPUS_PTIME_MS', '40', { opusPtimeMs: 40 }],
+    ['VEIL_OPUS_DTX', 'false', { opusDtx: false }],
     ['VEIL_RTC_SAME_MACHINE_IP', '192.168.1.20', { rtcSameMachineIp: '192.168.1.20' }],
   ])('%s=%s overrides the default', (name, value, expected) => {
     expect(loadConfig({ [name]: value })).toMatchObject(expected);
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
     ['VEIL_SIMULCAST', 'maybe', /simulcast \(VEIL_SIMULCAST\)/],
     ['VEIL_SIMULCAST_PREFER', 'sharp', /simulcastPrefer \(VEIL_SIMULCAST_PREFER\)/],
     ['VEIL_OPUS_PTIME_MS', '30', /opusPtimeMs \(VEIL_OPUS_PTIME_MS\): must be one of 10, 20, 40, 60/],
+    ['VEIL_OPUS_DTX', 'sometimes', /opusDtx \(VEIL_OPUS_DTX\)/],
     ['VEIL_TLS_CERT_FILE', '/etc/cert.pem', /tlsKeyFile.*must be set together/],
     ['VEIL_RTC_ANNOUNCED_IP', 'example.com', /rtcAnnouncedIp.*IP address/],
     ['VEIL_SAMPLE_MIN_INTERVAL_MS', '60000', /sampleMaxIntervalMs.*not be below sampleMinIntervalMs/],
