@@ -8,6 +8,7 @@ import { linkFailureNotice } from './link-failure.js';
 import type { ChatSettings } from './landing.js';
 import type { MediaKind } from './media.js';
 import { PartnerDisplay } from './partner-display.js';
+import { serverNotice, type NoticeEffect } from './server-notice.js';
 import type { Push, Signaling } from './signaling.js';
 import { followResumes, partnerConnectionText } from './resumption.js';
 import { partnerLeftText, TEXT } from './texts.js';
@@ -338,25 +339,19 @@ export class ChatSession {
         if (this.#state === 'paired') this.#partner.typing(message.typing);
         return;
       case 'closing':
-        if (this.#signaling.stopReason !== null) {
-          this.#closedMessage = message.message;
-          this.#halt();
-          if (this.#state !== 'landing' || message.reason === 'banned') this.#setState('error', message.message);
-        } else if (this.#state !== 'landing') {
-          this.#view.setStatus(message.message);
-        }
-        return;
       case 'error':
-        if (message.error.code === 'banned') {
-          this.#halt();
-          if (this.#state !== 'landing') this.#setState('error', ERROR_TEXT.banned);
-        } else if (this.#state !== 'landing') {
-          this.#view.setStatus(ERROR_TEXT[message.error.code] ?? message.error.message);
-        }
+        this.#notice(serverNotice(message, { closedForGood: this.#signaling.stopReason !== null, onLanding: this.#state === 'landing' }));
         return;
       default:
         assertUnreachable(message);
     }
+  }
+
+  #notice({ halt, closedMessage, show }: NoticeEffect): void {
+    if (closedMessage !== null) this.#closedMessage = closedMessage;
+    if (halt) this.#halt();
+    if (show?.as === 'error') this.#setState('error', show.text);
+    else if (show) this.#view.setStatus(show.text);
   }
 
   async #consume(consumers: Parameters<VideoCall['consume']>[0]): Promise<void> {

@@ -5,6 +5,8 @@ import { addInterest } from '../../client/src/interests.js';
 import { livenessVerdict, type LivenessVerdict } from '../../client/src/liveness.js';
 import { isLoopbackAddress, linkFailureCause, linkFailureNotice } from '../../client/src/link-failure.js';
 import { defaultPrefs, parsePrefs, serializePrefs } from '../../client/src/prefs.js';
+import { serverNotice, type NoticeEffect } from '../../client/src/server-notice.js';
+import { ERROR_TEXT, type ServerMessage } from '../../src/protocol/messages.js';
 
 describe('reconnectDelayMs', () => {
   it.each([
@@ -118,5 +120,35 @@ describe('linkFailureCause: what the page can tell about a failed media connecti
     for (const part of ['Firefox', '127.0.0.1', 'Text chat still works', 'Chromium or Chrome', 'VEIL_RTC_SAME_MACHINE_IP', 'README'])
       expect(notice.text).toContain(part);
     expect(linkFailureNotice('unknown')).toEqual({ place: 'status', text: 'The video connection is having trouble…' });
+  });
+});
+
+describe('serverNotice: what the page does with a closing or error push', () => {
+  type Notice = Extract<ServerMessage, { type: 'closing' | 'error' }>;
+  const banned: Notice = { type: 'closing', reason: 'banned', message: 'You are banned.' };
+  const flooding: Notice = { type: 'closing', reason: 'flooding', message: 'Too many messages.' };
+  const draining: Notice = { type: 'closing', reason: 'server_shutdown', message: 'Moving you to another server.' };
+  const bannedError: Notice = { type: 'error', error: { code: 'banned', message: 'banned' } };
+  const rateLimited: Notice = { type: 'error', error: { code: 'rate_limited', message: 'slow down' } };
+  const error = (text: string) => ({ as: 'error' as const, text });
+  const status = (text: string) => ({ as: 'status' as const, text });
+  it.each<[string, Notice, boolean, boolean, NoticeEffect]>([
+    ['closed for good, in a chat', flooding, true, false, { halt: true, closedMessage: flooding.message, show: error(flooding.message) }],
+    ['closed for good, on the landing page', flooding, true, true, { halt: true, closedMessage: flooding.message, show: null }],
+    ['banned, on the landing page: still shown', banned, true, true, { halt: true, closedMessage: banned.message, show: error(banned.message) }],
+    ['closing before a reconnect (drain), in a chat', draining, false, false, { halt: false, closedMessage: null, show: status(draining.message) }],
+    ['closing before a reconnect, on the landing page', draining, false, true, { halt: false, closedMessage: null, show: null }],
+    ['banned error, in a chat', bannedError, false, false, { halt: true, closedMessage: null, show: error(ERROR_TEXT.banned) }],
+    ['banned error, on the landing page', bannedError, false, true, { halt: true, closedMessage: null, show: null }],
+    [
+      'another error, in a chat: its text',
+      rateLimited,
+      false,
+      false,
+      { halt: false, closedMessage: null, show: status(ERROR_TEXT.rate_limited ?? 'slow down') },
+    ],
+    ['another error, on the landing page', rateLimited, false, true, { halt: false, closedMessage: null, show: null }],
+  ])('%s', (_, message, closedForGood, onLanding, expected) => {
+    expect(serverNotice(message, { closedForGood, onLanding })).toEqual(expected);
   });
 });
