@@ -1,9 +1,10 @@
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchBrowserOptions, type LaunchedBrowser } from '../support/chromium.js';
-import { inboundCounters, openVeil, pairUp, waitForPartnerMedia } from '../support/veil-page.js';
+import { audioPacketsPerSecond, openVeil, pairUp, waitForPartnerMedia } from '../support/veil-page.js';
 import { writeTalkWav } from '../support/wav.js';
 
 /** Pairs two Chromium pages on `server` and returns the audio packets a second one receives, over `count` packets. */
@@ -16,19 +17,7 @@ async function audioPacketRate(server: TestApp, browsers: LaunchedBrowser[], cou
   for (const page of [one, two]) await openVeil(page, server.app.url);
   await pairUp(one, two, { mode: 'video' });
   await waitForPartnerMedia(one);
-  const start = (await inboundCounters(one)).audioPacketsReceived;
-  const startedAt = Date.now();
-  let end = start;
-  await expect
-    .poll(
-      async () => {
-        end = (await inboundCounters(one)).audioPacketsReceived;
-        return end - start;
-      },
-      { timeout: 30_000, interval: 100, message: `${count} more audio packets from the partner` },
-    )
-    .toBeGreaterThanOrEqual(count);
-  return ((end - start) * 1000) / (Date.now() - startedAt);
+  return audioPacketsPerSecond(one, count);
 }
 
 /**
@@ -65,6 +54,7 @@ describe('Opus frame length', () => {
  */
 describe('Opus DTX', () => {
   let server: TestApp;
+  const talkWav = join(tmpdir(), `veil-talk-${process.pid}.wav`);
   const browsers: LaunchedBrowser[] = [];
 
   beforeAll(async () => {
@@ -74,11 +64,12 @@ describe('Opus DTX', () => {
     await Promise.all(browsers.splice(0).map((b) => b.close()));
   });
   afterAll(async () => {
+    rmSync(talkWav, { force: true });
     await server?.close();
   });
 
   it('Chromium sends audio packets only while its microphone makes a sound', async () => {
-    const wav = await writeTalkWav({ output: join(tmpdir(), `veil-talk-${process.pid}.wav`), talkSeconds: 1, silentSeconds: 2 });
+    const wav = await writeTalkWav({ output: talkWav, talkSeconds: 1, silentSeconds: 2 });
     // 100 packets span at least one whole cycle with DTX: 17-27 a second wherever they start
     // (about 50 in each second of tone, 2-4 in each of silence); without DTX, 50.
     const perSecond = await audioPacketRate(server, browsers, 100, { args: [`--use-file-for-fake-audio-capture=${wav}`] });

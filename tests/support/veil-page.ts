@@ -64,6 +64,23 @@ export async function inboundCounters(page: VeilPage): Promise<RtpCounters> {
   });
 }
 
+/** The partner's audio packets a second, timed over the next `count` of them to arrive. */
+export async function audioPacketsPerSecond(page: VeilPage, count: number, timeout = 30_000): Promise<number> {
+  const start = (await inboundCounters(page)).audioPacketsReceived;
+  const startedAt = Date.now();
+  let end = start;
+  await expect
+    .poll(
+      async () => {
+        end = (await inboundCounters(page)).audioPacketsReceived;
+        return end - start;
+      },
+      { timeout, interval: 100, message: `${count} more audio packets from the partner` },
+    )
+    .toBeGreaterThanOrEqual(count);
+  return ((end - start) * 1000) / (Date.now() - startedAt);
+}
+
 /** Polls the stats until the partner's video has decoded more than `above` frames and audio packets arrive. */
 export async function waitForPartnerMedia(page: VeilPage, above = 0, timeout = 45_000): Promise<RtpCounters> {
   let last: RtpCounters = { videoFramesDecoded: 0, audioPacketsReceived: 0 };
