@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import { DEFAULT_OPUS_PTIME_MS, isOpusPtime, SIMULCAST_LAYERS, type ConsumerDescription, type SenderSettings } from '../../src/protocol/messages.js';
+import { senderSettingsFrom, SIMULCAST_LAYERS, type ConsumerDescription, type SenderSettings } from '../../src/protocol/messages.js';
 import { Emitter } from './emitter.js';
 import { linkFailureCause, type LinkFailureCause } from './link-failure.js';
 import type { Requester } from './signaling.js';
@@ -35,7 +35,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   /** Bumped whenever the consumer set is dropped, so a consume in flight knows it is stale. */
   #epoch = 0;
   #closed = false;
-  /** Simulcast or not, and the Opus frame length, as media.capabilities says. */
+  /** Simulcast or not, the Opus frame length and DTX, as media.capabilities says. */
   readonly #sending: SenderSettings;
 
   private constructor(signaling: Requester, send: types.Transport, recv: types.Transport, failureCause: LinkFailureCause, sending: SenderSettings) {
@@ -52,7 +52,8 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
    * track of `stream`, then applies `paused` (mute / camera off) on both sides.
    */
   static async create(signaling: Requester, stream: MediaStream, paused: PausedKinds): Promise<MediaLink> {
-    const { routerRtpCapabilities, simulcast, opusPtimeMs, opusDtx } = await signaling.request('media.capabilities', {});
+    const capabilities = await signaling.request('media.capabilities', {});
+    const { routerRtpCapabilities } = capabilities;
     const device = new Device();
     // The server's capabilities are validated by mediasoup-client (it throws a TypeError on bad ones).
     await device.load({ routerRtpCapabilities: routerRtpCapabilities });
@@ -68,12 +69,13 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
       throw error;
     }
     const serverAddresses = [send, recv].flatMap((options) => candidateAddresses(options.iceCandidates));
-    const link = new MediaLink(signaling, sendTransport, recvTransport, linkFailureCause(device.handlerName, serverAddresses), {
-      simulcast: simulcast === true,
-      // A server from before opusPtimeMs says nothing: the browser's default (20 ms).
-      opusPtimeMs: isOpusPtime(opusPtimeMs) ? opusPtimeMs : DEFAULT_OPUS_PTIME_MS,
-      opusDtx: opusDtx === true,
-    });
+    const link = new MediaLink(
+      signaling,
+      sendTransport,
+      recvTransport,
+      linkFailureCause(device.handlerName, serverAddresses),
+      senderSettingsFrom(capabilities),
+    );
     try {
       link.#wire();
       for (const kind of KINDS) {

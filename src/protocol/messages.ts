@@ -145,6 +145,19 @@ export interface SenderSettings {
   opusDtx: boolean;
 }
 
+/**
+ * The sender settings a client takes from a `media.capabilities` answer: anything missing or
+ * malformed (an older server, a bad answer) leaves the browser's own default (one encoding, 20 ms,
+ * no DTX).
+ */
+export function senderSettingsFrom(answer: Partial<Record<keyof SenderSettings, unknown>>): SenderSettings {
+  return {
+    simulcast: answer.simulcast === true,
+    opusPtimeMs: isOpusPtime(answer.opusPtimeMs) ? answer.opusPtimeMs : DEFAULT_OPUS_PTIME_MS,
+    opusDtx: answer.opusDtx === true,
+  };
+}
+
 /** The `data` of a successful response, per request type (undefined where not listed). */
 export interface ResponseData {
   start: undefined;
