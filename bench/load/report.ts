@@ -49,15 +49,18 @@ export function figuresOf(result: LoadResult): StepFigures {
 
 const f = (value: number | null, digits = 2): string => (value === null ? '–' : value.toFixed(digits));
 
+const switchesPerSecond = ({ workerSwitches, windowSeconds }: LoadResult): string =>
+  `${(workerSwitches.voluntary / windowSeconds).toFixed(0)} / ${(workerSwitches.involuntary / windowSeconds).toFixed(0)}`;
+
 export function costTable(results: readonly LoadResult[]): string {
   const lines = [
-    '| load | window (s) | worker CPU (ms/s) | per stream (ms/s) | per packet (µs) | pkt/s per stream | Node CPU (ms/s) | per chatter (ms/s) | ffmpeg CPU (ms/s) | Node RSS (MB) | worker RSS (MB) | worker RSS Δ per video chatter (MB) |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| load | window (s) | worker CPU (ms/s) | per stream (ms/s) | per packet (µs) | pkt/s per stream | worker sleeps / preemptions per s | Node CPU (ms/s) | per chatter (ms/s) | ffmpeg CPU (ms/s) | Node RSS (MB) | worker RSS (MB) | worker RSS Δ per video chatter (MB) |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
   ];
   for (const result of results) {
     const s = figuresOf(result);
     lines.push(
-      `| ${s.label} | ${result.windowSeconds.toFixed(1)} | ${f(s.workerMsPerSecond, 1)} | ${f(s.workerMsPerStream)} | ${f(s.workerUsPerPacket, 1)} | ${f(s.packetsPerSecondPerStream, 1)} | ${f(s.nodeMsPerSecond, 1)} | ${f(s.nodeMsPerChatter)} | ${f((result.cpu.decoders / result.windowSeconds) * 1000, 1)} | ${f(s.nodeRssMb, 1)} | ${f(s.workerRssMb, 1)} | ${f(s.workerRssMbPerVideoChatter, 3)} |`,
+      `| ${s.label} | ${result.windowSeconds.toFixed(1)} | ${f(s.workerMsPerSecond, 1)} | ${f(s.workerMsPerStream)} | ${f(s.workerUsPerPacket, 1)} | ${f(s.packetsPerSecondPerStream, 1)} | ${switchesPerSecond(result)} | ${f(s.nodeMsPerSecond, 1)} | ${f(s.nodeMsPerChatter)} | ${f((result.cpu.decoders / result.windowSeconds) * 1000, 1)} | ${f(s.nodeRssMb, 1)} | ${f(s.workerRssMb, 1)} | ${f(s.workerRssMbPerVideoChatter, 3)} |`,
     );
   }
   return lines.join('\n');

@@ -10,7 +10,7 @@ import { Bot } from './bot.js';
 import { COUNTERS, sumInbound, type InboundByKind } from './receiver-stats.js';
 import { outboundDelta, sumOutboundVideo, type OutboundVideo } from './sender-stats.js';
 import type { CameraSize, SyntheticMediaOptions } from './synthetic-media.js';
-import { sampleProcess, startServerProcess, type ProcessSample, type ServerProcess } from './server-process.js';
+import { NO_PROCESS, sampleProcess, startServerProcess, type ProcessSample, type ServerProcess } from './server-process.js';
 
 export interface LoadOptions {
   videoPairs: number;
@@ -44,6 +44,8 @@ export interface LoadResult {
   pairingLatencyMs: { count: number; p50: number; p99: number; max: number };
   /** CPU seconds used in the window (decoders: the frame tap's ffmpeg processes, moderation on). */
   cpu: { node: number; workers: number; decoders: number };
+  /** The workers' context switches in the window: sleeps while waiting for packets, and preemptions (by the bots, on a shared machine). */
+  workerSwitches: { voluntary: number; involuntary: number };
   /** Resident memory before any bot and at the end of the window. */
   rss: { nodeIdle: number; nodeLoaded: number; workersIdle: number; workersLoaded: number };
   /** Receivers' counters over the window (deltas; without churn, the same consumers throughout). */
@@ -60,14 +62,19 @@ export interface LoadResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function sumSamples(samples: readonly (ProcessSample | null)[]): ProcessSample {
-  return samples.reduce<ProcessSample>((acc, s) => ({ cpuSeconds: acc.cpuSeconds + (s?.cpuSeconds ?? 0), rssBytes: acc.rssBytes + (s?.rssBytes ?? 0) }), {
-    cpuSeconds: 0,
-    rssBytes: 0,
-  });
+  return samples.reduce<ProcessSample>(
+    (acc, s) => ({
+      cpuSeconds: acc.cpuSeconds + (s?.cpuSeconds ?? 0),
+      rssBytes: acc.rssBytes + (s?.rssBytes ?? 0),
+      voluntarySwitches: acc.voluntarySwitches + (s?.voluntarySwitches ?? 0),
+      involuntarySwitches: acc.involuntarySwitches + (s?.involuntarySwitches ?? 0),
+    }),
+    NO_PROCESS,
+  );
 }
 
 function readServer(server: ServerProcess): { node: ProcessSample; workers: ProcessSample; decoders: ProcessSample } {
-  const node = sampleProcess(server.pid) ?? { cpuSeconds: 0, rssBytes: 0 };
+  const node = sampleProcess(server.pid) ?? NO_PROCESS;
   return { node, workers: sumSamples(server.workerPids().map(sampleProcess)), decoders: sumSamples(server.decoderPids().map(sampleProcess)) };
 }
 
@@ -197,6 +204,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         node: after.node.cpuSeconds - before.node.cpuSeconds,
         workers: after.workers.cpuSeconds - before.workers.cpuSeconds,
         decoders: after.decoders.cpuSeconds - before.decoders.cpuSeconds,
+      },
+      workerSwitches: {
+        voluntary: after.workers.voluntarySwitches - before.workers.voluntarySwitches,
+        involuntary: after.workers.involuntarySwitches - before.workers.involuntarySwitches,
       },
       rss: { nodeIdle: idle.node.rssBytes, nodeLoaded: after.node.rssBytes, workersIdle: idle.workers.rssBytes, workersLoaded: after.workers.rssBytes },
       inbound: minus(inboundAfter, inboundBefore),

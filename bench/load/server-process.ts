@@ -30,18 +30,31 @@ export interface ProcessSample {
   /** CPU seconds (user + system) since the process started. */
   cpuSeconds: number;
   rssBytes: number;
+  /** Context switches since the process started: it went to sleep (waiting for work), or was preempted. */
+  voluntarySwitches: number;
+  involuntarySwitches: number;
 }
 
-/** utime + stime and RSS of one process, or null when it is gone. */
+export const NO_PROCESS: ProcessSample = { cpuSeconds: 0, rssBytes: 0, voluntarySwitches: 0, involuntarySwitches: 0 };
+
+const statusField = (status: string, name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+
+/** utime + stime, RSS and context switches of one process, or null when it is gone. */
 export function sampleProcess(pid: number): ProcessSample | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     // Fields after the command name (which may contain spaces), counted from field 3.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     const rssPages = Number(fields[21]);
-    return { cpuSeconds: (utime + stime) / USER_HZ, rssBytes: rssPages * 4096 };
+    return {
+      cpuSeconds: (utime + stime) / USER_HZ,
+      rssBytes: rssPages * 4096,
+      voluntarySwitches: statusField(status, 'voluntary_ctxt_switches'),
+      involuntarySwitches: statusField(status, 'nonvoluntary_ctxt_switches'),
+    };
   } catch {
     return null;
   }

@@ -39,6 +39,8 @@ describe('load generator', () => {
     expect(result.inbound.video.maxFrameWidth).toBe(320);
     // The server's processes were found and measured.
     expect(result.cpu.workers).toBeGreaterThan(0);
+    // A lightly loaded worker sleeps between packets: its context switches are counted.
+    expect(result.workerSwitches.voluntary).toBeGreaterThan(0);
     expect(result.rss.nodeLoaded).toBeGreaterThan(0);
   });
 
