@@ -3,8 +3,9 @@
  * picture (640x480 by default, as Chromium's fake camera) whose brightness moves every frame (so
  * the encoder has something to send) at 15 fps, and 10 ms of a 440 Hz tone at 48 kHz mono
  * (Opus-sized packets) while the bot "talks", digital silence otherwise (`talkFraction` of every
- * TALK_CYCLE_MS, from a random point of the cycle; 1: the tone never stops). The size decides how many simulcast layers wrtc's libwebrtc sends: at
- * 320x240 only the lowest (80x60), at 640x480 the two lower ones (docs/load-generator.md).
+ * TALK_CYCLE_MS, from a random point of the cycle; 1: the tone never stops). The picture's size
+ * decides how many simulcast layers wrtc's libwebrtc sends: at 320x240 only the lowest (80x60),
+ * at 640x480 the two lower ones (docs/load-generator.md).
  *
  * Also puts wrtc's classes where mediasoup-client looks for the browser's (globalThis) and names a
  * Chrome user agent, so the client's own MediaLink (client/src/media.ts) runs unchanged in Node.
