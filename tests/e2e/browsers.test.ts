@@ -18,7 +18,7 @@ import {
   waitForPartnerMessage,
   type VeilPage,
 } from '../support/veil-page.js';
-import { writeTalkWav } from '../support/wav.js';
+import { talkingMicrophone } from '../support/wav.js';
 
 /** Decoded video that keeps coming (10 more frames after the first), and audio, from the partner. */
 async function expectPartnerMediaFlowing(page: VeilPage): Promise<void> {
@@ -67,10 +67,10 @@ describe('Firefox and Chromium', () => {
     server = await startTestApp({ httpHost: net.serverAddress, allowInsecurePublicBind: true, rtcListenIp: net.serverAddress, mediasoupWorkers: 1 });
     const secureOrigins = [server.app.url];
     // Chromium's microphone talks in turns, so with DTX (the default) its Opus goes quiet in between.
-    const talk = await writeTalkWav({ output: talkWav, talkSeconds: 1, silentSeconds: 2 });
+    const talking = await talkingMicrophone(talkWav);
     [firefox, chromium, otherFirefox] = await Promise.all([
       launchFirefox({ netns: one.name, secureOrigins }),
-      launchBrowser({ netns: one.name, secureOrigins, args: [`--use-file-for-fake-audio-capture=${talk}`] }),
+      launchBrowser({ netns: one.name, secureOrigins, args: talking }),
       launchFirefox({ netns: two.name, secureOrigins }),
     ]);
     await Promise.all([trackPeerConnections(firefox.page), trackPeerConnections(chromium.context), trackPeerConnections(otherFirefox.page)]);

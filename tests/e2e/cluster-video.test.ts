@@ -15,7 +15,7 @@ import {
   waitForPartnerMessage,
   waitForState,
 } from '../support/veil-page.js';
-import { writeTalkWav } from '../support/wav.js';
+import { talkingMicrophone } from '../support/wav.js';
 
 /**
  * Real Chromium browsers in namespaces of their own, each connected to a different real node
@@ -35,7 +35,7 @@ describe('video chat across nodes', () => {
     const hostInfo = cluster.net.hosts[host];
     if (!hostInfo) throw new Error(`no host ${host}`);
     const url = cluster.node(node).url;
-    const args = talking ? [`--use-file-for-fake-audio-capture=${await writeTalkWav({ output: talkWav, talkSeconds: 1, silentSeconds: 2 })}`] : [];
+    const args = talking ? await talkingMicrophone(talkWav) : [];
     const b = await launchBrowser({ netns: hostInfo.name, secureOrigins: [url], args });
     browsers.push(b);
     await trackPeerConnections(b.context);

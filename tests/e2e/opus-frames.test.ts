@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, type LaunchBrowserOptions, type LaunchedBrowser } from '../support/chromium.js';
 import { audioPacketsPerSecond, openVeil, pairUp, waitForPartnerMedia } from '../support/veil-page.js';
-import { writeTalkWav } from '../support/wav.js';
+import { talkingMicrophone } from '../support/wav.js';
 
 /** Pairs two Chromium pages on `server` and returns the audio packets a second one receives, over `count` packets. */
 async function audioPacketRate(server: TestApp, browsers: LaunchedBrowser[], count: number, launch: LaunchBrowserOptions = {}): Promise<number> {
@@ -69,10 +69,9 @@ describe('Opus DTX', () => {
   });
 
   it('Chromium sends audio packets only while its microphone makes a sound', async () => {
-    const wav = await writeTalkWav({ output: talkWav, talkSeconds: 1, silentSeconds: 2 });
     // 100 packets span at least one whole cycle with DTX: 17-27 a second wherever they start
     // (about 50 in each second of tone, 2-4 in each of silence); without DTX, 50.
-    const perSecond = await audioPacketRate(server, browsers, 100, { args: [`--use-file-for-fake-audio-capture=${wav}`] });
+    const perSecond = await audioPacketRate(server, browsers, 100, { args: await talkingMicrophone(talkWav) });
     expect(perSecond).toBeLessThan(35);
     expect(perSecond).toBeGreaterThan(10);
   });

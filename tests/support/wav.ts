@@ -34,3 +34,12 @@ export async function writeTalkWav({ output, talkSeconds, silentSeconds }: TalkW
   await writeFile(output, wav);
   return output;
 }
+
+/**
+ * The microphone the DTX tests give Chromium: 1 s of the tone, then 2 s of silence, in a loop.
+ * Writes it to `output` and resolves with the flags that make Chromium play it.
+ */
+export async function talkingMicrophone(output: string): Promise<string[]> {
+  const wav = await writeTalkWav({ output, talkSeconds: 1, silentSeconds: 2 });
+  return [`--use-file-for-fake-audio-capture=${wav}`];
+}
