@@ -47,6 +47,7 @@ import {
   type Sample,
 } from './first-frame.js';
 import { P2P_CHROMIUM_FLAGS, p2pNexts } from './p2p/nexts.js';
+import { noBenchArgs } from './cli.js';
 
 const RUNS = 20;
 const WARMUP_RUNS = 1;
@@ -215,6 +216,7 @@ async function veilRuns(): Promise<{ results: Result[]; chromium: string }> {
 }
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:chat');
   const loadAtStart = loadavg()[0] ?? Number.NaN;
   const veil = await veilRuns();
   const loadAtP2p = loadavg()[0] ?? Number.NaN;

@@ -29,6 +29,7 @@ import { Matchmaker } from '../src/matching/matchmaker.js';
 import { launchBrowser, type LaunchedBrowser } from '../tests/support/chromium.js';
 import { startCluster, type TestCluster } from '../tests/support/cluster.js';
 import { cpuModel, measureClick, openVeil, percentile, POLL_MS, row, STEP_TIMEOUT_MS, waitForQueue, waitForState, type Sample } from './first-frame.js';
+import { noBenchArgs } from './cli.js';
 
 const RUNS = 20;
 const WARMUP_ROUNDS = 1;
@@ -176,6 +177,7 @@ function report(chromium: string, loads: [number, number], groups: readonly Part
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:cluster-latency');
   let cluster: TestCluster | undefined;
   const browsers: LaunchedBrowser[] = [];
   const loadAtStart = loadavg()[0] ?? Number.NaN;

@@ -30,6 +30,7 @@ import type { Ticket } from '../src/matching/ticket.js';
 import { mediaCodecs } from '../src/media/codecs.js';
 import { NodePipes } from '../src/media/node-pipes.js';
 import { EmbeddedRedis } from '../src/store/embedded-redis.js';
+import { noBenchArgs } from './cli.js';
 
 const NODES = ['n1', 'n2', 'n3'];
 const WAITING = 10_000;
@@ -176,6 +177,7 @@ async function pipeRound(redis: Redis): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:cluster');
   setLogLevel('warn');
   const dir = mkdtempSync(join(tmpdir(), 'veil-bench-cluster-'));
   const server = await EmbeddedRedis.create({ bin: 'redis-server', dir });

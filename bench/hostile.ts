@@ -16,6 +16,7 @@ import { workerUsage } from './cpu-time.js';
 import { emptyTally, mergeTally, runHostile } from '../tests/support/hostile-client.js';
 import { seeded } from '../tests/support/seeded-random.js';
 import { pairText, TestClient } from '../tests/support/ws-client.js';
+import { noBenchArgs } from './cli.js';
 
 const FRAMES = Number(process.env.FRAMES ?? 100_000);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
@@ -40,6 +41,7 @@ async function chatter(from: TestClient, name: string, done: () => boolean): Pro
 }
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:hostile');
   const server = await startTestApp({ mediasoupWorkers: 2, wsMaxPayloadBytes: MAX_PAYLOAD, wsMessagesPerSecond: 20, wsMessageBurst: BURST });
   try {
     const slots = server.app.pool.slots;

@@ -23,6 +23,7 @@ import { clearLink, inboundVideo, shapeLink, type InboundVideo, type LinkShape }
 import { createTestNetwork } from '../tests/support/netns.js';
 import { browserCpuSeconds, workerUsage } from './cpu-time.js';
 import { cpuModel, startVideoChat } from './first-frame.js';
+import { noBenchArgs } from './cli.js';
 
 const SETTLE_S = 12;
 const MEASURE_S = 15;
@@ -170,6 +171,7 @@ async function measureWithCpu(browsers: readonly [LaunchedBrowser, LaunchedBrows
 }
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:links');
   const loadAtStart = loadavg();
   const net = await createTestNetwork({ hosts: 2 });
   const results = new Map<string, Result>();

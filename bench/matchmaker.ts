@@ -25,6 +25,7 @@ import { Matchmaker } from '../src/matching/matchmaker.js';
 import type { Ticket } from '../src/matching/ticket.js';
 import { EmbeddedRedis } from '../src/store/embedded-redis.js';
 import { seeded } from '../tests/support/seeded-random.js';
+import { noBenchArgs } from './cli.js';
 
 const CLIENTS = 4;
 const MAX_SCAN = 200;
@@ -141,6 +142,7 @@ async function round(redis: Redis, matchmakers: Matchmaker[], scenario: Scenario
 }
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:matchmaker');
   setLogLevel('warn');
   const dir = mkdtempSync(join(tmpdir(), 'veil-bench-'));
   const server = await EmbeddedRedis.create({ bin: 'redis-server', dir });

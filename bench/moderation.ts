@@ -44,6 +44,7 @@ import { startRtpSource, type RtpSource } from '../tests/support/rtp-source.js';
 import { cpuRows, describe, median, outsideRows, stageRows, type CpuPerSample, type Phase, type SampleTimings } from './moderation-report.js';
 import { seeded } from '../tests/support/seeded-random.js';
 import { imageToY4m } from '../tests/support/y4m.js';
+import { noBenchArgs } from './cli.js';
 
 const PHOTO = join(process.cwd(), 'tests', 'fixtures', 'photos', 'astronaut.png');
 const SOURCE = { width: 640, height: 480, fps: 30, gop: 15 } as const;
@@ -256,6 +257,7 @@ function tfjsNodeInstalled(): boolean {
 }
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:moderation');
   setLogLevel('warn');
   const dir = mkdtempSync(join(tmpdir(), 'veil-bench-moderation-'));
   const loadAtStart = loadavg()

@@ -13,6 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startTestApp, type TestApp } from '../tests/support/app.js';
 import { TestClient } from '../tests/support/ws-client.js';
+import { noBenchArgs } from './cli.js';
 
 const CHATTERS = 1000;
 const SCRAPES = 20;
@@ -39,6 +40,7 @@ async function scrapes(app: TestApp): Promise<{ wall: number[]; cpu: number[]; b
 }
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:operations');
   const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   console.log(`${model}, ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} at start, Node ${process.version}\n`);
   const app = await startTestApp({ mediasoupWorkers: 1, trustedProxies: ['127.0.0.1'], wsMessagesPerSecond: 1000, wsMessageBurst: 1000 });

@@ -13,10 +13,12 @@
  * concealment events, and each setting's mean worker CPU against the first.
  */
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { OPUS_PTIMES_MS } from '../src/protocol/messages.js';
+import { benchArgs } from './cli.js';
 import { runLoad, type LoadResult } from './load/run.js';
+
+const USAGE = '[--pairs 8] [--ptimes 20,40,60] [--dtx off] [--talk 0.5] [--rounds 2] [--window 20]';
 
 const argsSchema = z.object({
   pairs: z.coerce.number().int().min(1).max(64).default(8),
@@ -35,25 +37,6 @@ const argsSchema = z.object({
   window: z.coerce.number().positive().max(600).default(20),
 });
 
-function parseOptions(): z.infer<typeof argsSchema> {
-  const { values } = parseArgs({
-    options: {
-      pairs: { type: 'string' },
-      ptimes: { type: 'string' },
-      dtx: { type: 'string' },
-      talk: { type: 'string' },
-      rounds: { type: 'string' },
-      window: { type: 'string' },
-    },
-  });
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) {
-    process.stderr.write(`bench:ptime: bad arguments\n  ${parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n  ')}\n`);
-    process.exit(2);
-  }
-  return parsed.data;
-}
-
 const load1 = (): string => loadavg()[0]?.toFixed(2) ?? '?';
 
 function row(setting: string, round: number, result: LoadResult, loadAtStart: string): { line: string; workerMsPerSecond: number } {
@@ -67,7 +50,7 @@ function row(setting: string, round: number, result: LoadResult, loadAtStart: st
 }
 
 async function main(): Promise<void> {
-  const args = parseOptions();
+  const args = benchArgs('bench:ptime', USAGE, argsSchema);
   console.log(
     `bench:ptime on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${args.pairs} video pairs, ${args.window} s windows, bots talking ${args.talk * 100} % of the time, load average at start ${load1()}\n`,
   );

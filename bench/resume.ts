@@ -14,7 +14,6 @@
  * Run as root from the project root after `npm run build`: `npm run bench:resume [-- --runs 5]`.
  */
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { z } from 'zod';
 import { startTestApp } from '../tests/support/app.js';
@@ -23,6 +22,7 @@ import { blockAll, unblock } from '../tests/support/firewall.js';
 import { openOnHosts } from '../tests/support/host-browsers.js';
 import { inboundVideo } from '../tests/support/link-shape.js';
 import { createTestNetwork } from '../tests/support/netns.js';
+import { benchArgs } from './cli.js';
 import { cpuModel, startVideoChat, waitForState } from './first-frame.js';
 
 const DROP_S = 5;
@@ -126,8 +126,7 @@ async function measure(runs: number, aliveIntervalMs: number): Promise<Run[]> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' } } });
-  const runs = z.coerce.number().int().min(1).max(50).default(5).parse(values.runs);
+  const { runs } = benchArgs('bench:resume', '[--runs 5]', z.object({ runs: z.coerce.number().int().min(1).max(50).default(5) }));
   const loadStart = loadavg()[0] ?? 0;
   const measured: Run[][] = [];
   for (const configuration of CONFIGURATIONS) measured.push(await measure(runs, configuration.aliveIntervalMs));

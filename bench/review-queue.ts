@@ -24,6 +24,7 @@ import { EvidenceStore } from '../src/evidence/store.js';
 import { EVIDENCE_REASONS } from '../src/evidence/types.js';
 import { EmbeddedRedis } from '../src/store/embedded-redis.js';
 import { seeded } from '../tests/support/seeded-random.js';
+import { noBenchArgs } from './cli.js';
 
 const ITEMS = 100_000;
 const FILL_CONCURRENCY = 32;
@@ -52,6 +53,7 @@ async function rate(op: () => Promise<unknown>): Promise<{ perSecond: number; p5
 const fmt = (n: number, digits = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 
 async function main(): Promise<void> {
+  noBenchArgs('bench:review-queue');
   setLogLevel('warn');
   const work = mkdtempSync(join(tmpdir(), 'veil-bench-queue-'));
   const server = await EmbeddedRedis.create({ bin: 'redis-server', dir: join(work, 'redis') });

@@ -12,8 +12,8 @@
  * Prints markdown.
  */
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { benchArgs } from '../cli.js';
 import { churnLine, costTable, largestSustained, marginalPairsPerCore, memorySlope, pairsPerCore, receiverTable, senderTable } from './report.js';
 import { runLoad, type LoadOptions, type LoadResult } from './run.js';
 
@@ -22,6 +22,9 @@ const counts = z
   .regex(/^\d+(,\d+)*$/, 'a comma-separated list of whole numbers')
   .transform((value) => value.split(',').map(Number));
 const seconds = (max: number) => z.coerce.number().positive().max(max);
+
+const USAGE = `[--pairs 2,4,8] [--text 100,300] [--window 20] [--warmup 3] [--churn-pairs 4] [--churn-text 100]
+  [--churn-every 0.5] [--workers 1] [--moderation] [--camera 640x480] [--talk 1]`;
 
 const argsSchema = z.object({
   pairs: counts.default('2,4,8'),
@@ -48,33 +51,8 @@ const argsSchema = z.object({
   talk: z.coerce.number().min(0).max(1).default(1),
 });
 
-function parseOptions(): z.infer<typeof argsSchema> {
-  const { values } = parseArgs({
-    options: {
-      pairs: { type: 'string' },
-      text: { type: 'string' },
-      window: { type: 'string' },
-      warmup: { type: 'string' },
-      'churn-pairs': { type: 'string' },
-      'churn-text': { type: 'string' },
-      'churn-every': { type: 'string' },
-      workers: { type: 'string' },
-      moderation: { type: 'boolean' },
-      camera: { type: 'string' },
-      talk: { type: 'string' },
-    },
-  });
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`);
-    process.stderr.write(`bench:load: bad arguments\n  ${problems.join('\n  ')}\n`);
-    process.exit(2);
-  }
-  return parsed.data;
-}
-
 async function main(): Promise<void> {
-  const args = parseOptions();
+  const args = benchArgs('bench:load', USAGE, argsSchema);
   const base: Omit<LoadOptions, 'videoPairs' | 'textBots' | 'churnEverySeconds'> = {
     warmupSeconds: args.warmup,
     windowSeconds: args.window,

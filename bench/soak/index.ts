@@ -6,10 +6,13 @@
  *                         [--sample-every 5] [--bucket 60] [--workers 1] [--moderation] [--grace-ms 10000]
  */
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { benchArgs } from '../cli.js';
 import { growthLines, latencyTable, leakVerdict, resourceTable } from './report.js';
 import { runSoak } from './run.js';
+
+const USAGE = `[--text 1000] [--video-pairs 4] [--next-every 5] [--minutes 10] [--sample-every 5] [--bucket 60]
+  [--workers 1] [--moderation] [--grace-ms 10000]`;
 
 const argsSchema = z.object({
   text: z.coerce.number().int().min(0).max(5000).default(1000),
@@ -24,21 +27,12 @@ const argsSchema = z.object({
 });
 
 function parseOptions(): z.infer<typeof argsSchema> {
-  const strings = ['text', 'video-pairs', 'next-every', 'minutes', 'sample-every', 'bucket', 'workers', 'grace-ms'] as const;
-  const { values } = parseArgs({
-    options: { ...Object.fromEntries(strings.map((name) => [name, { type: 'string' as const }])), moderation: { type: 'boolean' } },
-  });
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`);
-    process.stderr.write(`bench:soak: bad arguments\n  ${problems.join('\n  ')}\n`);
-    process.exit(2);
-  }
-  if (parsed.data.text + parsed.data['video-pairs'] * 2 < 2) {
+  const values = benchArgs('bench:soak', USAGE, argsSchema);
+  if (values.text + values['video-pairs'] * 2 < 2) {
     process.stderr.write('bench:soak: bad arguments\n  needs at least two bots (--text, --video-pairs)\n');
     process.exit(2);
   }
-  return parsed.data;
+  return values;
 }
 
 async function main(): Promise<void> {
