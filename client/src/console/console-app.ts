@@ -42,10 +42,6 @@ export class ConsoleApp {
   /** The visit whose queue request is in flight, if any. */
   #queueLoading: number | undefined;
   #lastItemId: string | undefined;
-  /**
-   * Reference ids of bans this page lifted or found not in force: the history still shows a lifted
-   * ban with its original end, so only this tells the console not to offer lifting it again.
-   */
 
   constructor(parts: ConsoleParts) {
     this.#p = parts;
