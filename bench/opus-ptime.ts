@@ -2,8 +2,7 @@
  * bench:ptime — what the Opus frame length (config opusPtimeMs) and Opus DTX (config opusDtx) save
  * the SFU, in one run:
  *
- *   npm run build && npm run bench:ptime -- [--pairs 8] [--ptimes 20,40,60] [--dtx off] [--talk 0.5]
- *                                           [--rounds 2] [--window 20]
+ *   npm run build && npm run bench:ptime -- [options]    (USAGE below; `-- --help` prints them)
  *
  * For each round, one bench:load step per frame length and DTX setting (`--dtx off,on` runs both),
  * alternating (a fresh server child each, VEIL_OPUS_PTIME_MS and VEIL_OPUS_DTX set; the same wrtc

@@ -1,9 +1,7 @@
 /**
  * bench:load — capacity figures from real WebRTC bots (docs/load-generator.md).
  *
- *   npm run bench:load -- [--pairs 2,4,8] [--text 100,300] [--window 20] [--warmup 3]
- *                         [--churn-pairs 4] [--churn-text 100] [--churn-every 0.5] [--workers 1] [--moderation]
- *                         [--camera 640x480] [--talk 1]
+ *   npm run bench:load -- [options]    (USAGE below; `-- --help` prints them)
  *
  * Each step starts a fresh server child process (loopback, one mediasoup worker unless told),
  * brings its bots up, warms up, and measures one window. Steps: each `--pairs` (video only), each

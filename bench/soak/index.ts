@@ -2,8 +2,7 @@
  * bench:soak — 1,000 chatters pressing Next for ten minutes, and what the server holds after
  * (docs/load-generator.md, "Churn soak").
  *
- *   npm run bench:soak -- [--text 1000] [--video-pairs 4] [--next-every 5] [--minutes 10]
- *                         [--sample-every 5] [--bucket 60] [--workers 1] [--moderation] [--grace-ms 10000]
+ *   npm run bench:soak -- [options]    (USAGE below; `-- --help` prints them)
  */
 import { cpus } from 'node:os';
 import { z } from 'zod';
