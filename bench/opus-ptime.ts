@@ -2,7 +2,7 @@
  * bench:ptime — what the Opus frame length (config opusPtimeMs) and Opus DTX (config opusDtx) save
  * the SFU, in one run:
  *
- *   npm run build && npm run bench:ptime -- [options]    (USAGE below; `-- --help` prints them)
+ *   npm run build && npm run bench:ptime -- [options]    (`-- --help` lists them)
  *
  * For each round, one bench:load step per frame length and DTX setting (`--dtx off,on` runs both),
  * alternating (a fresh server child each, VEIL_OPUS_PTIME_MS and VEIL_OPUS_DTX set; the same wrtc
@@ -16,8 +16,6 @@ import { z } from 'zod';
 import { OPUS_PTIMES_MS } from '../src/protocol/messages.js';
 import { benchArgs } from './cli.js';
 import { runLoad, type LoadResult } from './load/run.js';
-
-const USAGE = '[--pairs 8] [--ptimes 20,40,60] [--dtx off] [--talk 0.5] [--rounds 2] [--window 20]';
 
 const argsSchema = z.object({
   pairs: z.coerce.number().int().min(1).max(64).default(8),
@@ -49,7 +47,7 @@ function row(setting: string, round: number, result: LoadResult, loadAtStart: st
 }
 
 async function main(): Promise<void> {
-  const args = benchArgs('bench:ptime', USAGE, argsSchema);
+  const args = benchArgs('bench:ptime', argsSchema);
   console.log(
     `bench:ptime on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${args.pairs} video pairs, ${args.window} s windows, bots talking ${args.talk * 100} % of the time, load average at start ${load1()}\n`,
   );

@@ -126,7 +126,7 @@ async function measure(runs: number, aliveIntervalMs: number): Promise<Run[]> {
 }
 
 async function main(): Promise<void> {
-  const { runs } = benchArgs('bench:resume', '[--runs 5]', z.object({ runs: z.coerce.number().int().min(1).max(50).default(5) }));
+  const { runs } = benchArgs('bench:resume', z.object({ runs: z.coerce.number().int().min(1).max(50).default(5) }));
   const loadStart = loadavg()[0] ?? 0;
   const measured: Run[][] = [];
   for (const configuration of CONFIGURATIONS) measured.push(await measure(runs, configuration.aliveIntervalMs));

@@ -1,7 +1,7 @@
 /**
  * bench:load — capacity figures from real WebRTC bots (docs/load-generator.md).
  *
- *   npm run bench:load -- [options]    (USAGE below; `-- --help` prints them)
+ *   npm run bench:load -- [options]    (`-- --help` lists them)
  *
  * Each step starts a fresh server child process (loopback, one mediasoup worker unless told),
  * brings its bots up, warms up, and measures one window. Steps: each `--pairs` (video only), each
@@ -20,9 +20,6 @@ const counts = z
   .regex(/^\d+(,\d+)*$/, 'a comma-separated list of whole numbers')
   .transform((value) => value.split(',').map(Number));
 const seconds = (max: number) => z.coerce.number().positive().max(max);
-
-const USAGE = `[--pairs 2,4,8] [--text 100,300] [--window 20] [--warmup 3] [--churn-pairs 4] [--churn-text 100]
-  [--churn-every 0.5] [--workers 1] [--moderation] [--camera 640x480] [--talk 1]`;
 
 const argsSchema = z.object({
   pairs: counts.default('2,4,8'),
@@ -50,7 +47,7 @@ const argsSchema = z.object({
 });
 
 async function main(): Promise<void> {
-  const args = benchArgs('bench:load', USAGE, argsSchema);
+  const args = benchArgs('bench:load', argsSchema);
   const base: Omit<LoadOptions, 'videoPairs' | 'textBots' | 'churnEverySeconds'> = {
     warmupSeconds: args.warmup,
     windowSeconds: args.window,

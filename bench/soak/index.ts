@@ -2,16 +2,13 @@
  * bench:soak — 1,000 chatters pressing Next for ten minutes, and what the server holds after
  * (docs/load-generator.md, "Churn soak").
  *
- *   npm run bench:soak -- [options]    (USAGE below; `-- --help` prints them)
+ *   npm run bench:soak -- [options]    (`-- --help` lists them)
  */
 import { cpus } from 'node:os';
 import { z } from 'zod';
 import { benchArgs } from '../cli.js';
 import { growthLines, latencyTable, leakVerdict, resourceTable } from './report.js';
 import { runSoak } from './run.js';
-
-const USAGE = `[--text 1000] [--video-pairs 4] [--next-every 5] [--minutes 10] [--sample-every 5] [--bucket 60]
-  [--workers 1] [--moderation] [--grace-ms 10000]`;
 
 const argsSchema = z.object({
   text: z.coerce.number().int().min(0).max(5000).default(1000),
@@ -26,7 +23,7 @@ const argsSchema = z.object({
 });
 
 function parseOptions(): z.infer<typeof argsSchema> {
-  const values = benchArgs('bench:soak', USAGE, argsSchema);
+  const values = benchArgs('bench:soak', argsSchema);
   if (values.text + values['video-pairs'] * 2 < 2) {
     process.stderr.write('bench:soak: bad arguments\n  needs at least two bots (--text, --video-pairs)\n');
     process.exit(2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseBenchArgs, type BenchArgs } from '../../bench/cli.js';
+import { parseBenchArgs, usageOf, type BenchArgs } from '../../bench/cli.js';
 
 // A bench's command line (bench/cli.ts): options come from the zod schema, booleans are flags.
 const schema = z.object({
@@ -30,5 +30,28 @@ describe('parseBenchArgs', () => {
     ['two bad values', ['--pairs', 'x', '--camera', 'big'], { kind: 'error', problems: ['--pairs: Expected number, received nan', '--camera: Invalid'] }],
   ])('%s', (_, argv, expected) => {
     expect(parseBenchArgs(argv, schema)).toEqual(expected);
+  });
+});
+
+// The usage line comes from the same schema, so it cannot list an option the bench does not take.
+describe('usageOf', () => {
+  it.each<[string, z.AnyZodObject, number, string]>([
+    ['no options', z.object({}), 100, ''],
+    ['defaults, a flag and an optional value', schema, 100, '[--pairs 8] [--moderation] [--camera <value>]'],
+    [
+      'a default given before a transform',
+      z.object({
+        ptimes: z
+          .string()
+          .default('20,40')
+          .transform((v) => v.split(',')),
+      }),
+      100,
+      '[--ptimes 20,40]',
+    ],
+    ['a required value', z.object({ file: z.string() }), 100, '--file <value>'],
+    ['wrapped before the width', schema, 30, '[--pairs 8] [--moderation]\n  [--camera <value>]'],
+  ])('%s', (_, shape, width, expected) => {
+    expect(usageOf(shape, width)).toBe(expected);
   });
 });
