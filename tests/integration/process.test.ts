@@ -16,8 +16,14 @@ interface Running {
   url: Promise<string>;
 }
 
-function run(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The server as `node dist/src/index.js`, or (`viaNpm`) as an operator starts it, `npm start`. */
+function run(env: Record<string, string>, viaNpm = false): Running {
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, [entry]];
+  const child = spawn(command, args, {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
@@ -100,6 +106,22 @@ describe('the server process (npm start)', () => {
       expect(logs).not.toContain(text);
       expect(stored).not.toContain(text);
     }
+  });
+
+  it('drains and stops when the SIGTERM goes to npm, not only to the node process under it', async () => {
+    const server = run(
+      { VEIL_HTTP_PORT: '0', VEIL_DATA_DIR: dataDir(), VEIL_MEDIASOUP_WORKERS: '1', VEIL_RTC_PORT_BASE: String(44500 + Math.floor(Math.random() * 500)) },
+      true,
+    );
+    children.push(server.child);
+    const url = await server.url;
+    expect((await fetch(url + '/healthz')).status).toBe(200);
+    // Without `exec` in the start script, npm's shell dies and leaves the server running, holding the pipe open.
+    const outputClosed = once(server.child.stdout!, 'close');
+    server.child.kill('SIGTERM');
+    await outputClosed;
+    expect(server.output()).toContain('"msg":"drained"');
+    await expect(fetch(url + '/healthz')).rejects.toThrow();
   });
 
   it('stops start-up on a bad setting, naming the key and its variable', async () => {
