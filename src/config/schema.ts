@@ -4,7 +4,7 @@ import { NODE_ID_PATTERN } from '../protocol/node-messages.js';
 import { isOpusPtime, OPUS_PTIMES_MS } from '../protocol/messages.js';
 
 /** A comma-separated list (from the environment) or an array (from defaults.json) of `item`. */
-const listOf = (item: z.ZodString) =>
+const listOf = <T extends z.ZodTypeAny>(item: T) =>
   z.preprocess(
     (value) =>
       typeof value === 'string'
@@ -16,6 +16,30 @@ const listOf = (item: z.ZodString) =>
     z.array(item),
   );
 const list = listOf(z.string().min(1));
+
+/** `https://chat.example.com` as a browser sends it in `Origin` (host lower-cased, default port and trailing slash dropped). */
+function asOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    return (url.protocol === 'https:' || url.protocol === 'http:') && bare ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+const origin = z.string().transform((value, ctx) => {
+  const normal = asOrigin(value);
+  if (normal === null) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not an origin: write it as browsers send it, e.g. https://chat.example.com or http://127.0.0.1:8080 (scheme, host, port if not the default; no path)`,
+    });
+    return z.NEVER;
+  }
+  return normal;
+});
+/** At least 128 bits of key, or empty for "generate one". */
+const MIN_SECRET_LENGTH = 32;
 const bool = z.preprocess((value) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -35,9 +59,14 @@ export const configSchema = z
     /** Proxy addresses whose X-Forwarded-For header is believed. */
     trustedProxies: list,
     /** Origins allowed to open the WebSocket; empty means "the same host as the page". */
-    allowedOrigins: list,
+    allowedOrigins: listOf(origin),
     /** HMAC key for client addresses; empty means "generate one and keep it in dataDir". */
-    ipHashSecret: z.string(),
+    ipHashSecret: z
+      .string()
+      .refine(
+        (value) => value === '' || value.length >= MIN_SECRET_LENGTH,
+        `must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32), or empty to generate one`,
+      ),
     dataDir: z.string().min(1),
     /** External Redis; empty starts an embedded redis-server under dataDir. */
     redisUrl: z.string(),

@@ -31,6 +31,9 @@ describe('loadConfig', () => {
     ['VEIL_SIMULCAST_PREFER', 'resolution', { simulcastPrefer: 'resolution' }],
     ['VEIL_OPUS_PTIME_MS', '40', { opusPtimeMs: 40 }],
     ['VEIL_OPUS_DTX', 'false', { opusDtx: false }],
+    ['VEIL_ALLOWED_ORIGINS', 'https://Chat.Example.com/, http://127.0.0.1:8080', { allowedOrigins: ['https://chat.example.com', 'http://127.0.0.1:8080'] }],
+    ['VEIL_ALLOWED_ORIGINS', 'https://chat.example.com:443', { allowedOrigins: ['https://chat.example.com'] }],
+    ['VEIL_IP_HASH_SECRET', 'ab'.repeat(16), { ipHashSecret: 'ab'.repeat(16) }],
     ['VEIL_RTC_SAME_MACHINE_IP', '192.168.1.20', { rtcSameMachineIp: '192.168.1.20' }],
   ])('%s=%s overrides the default', (name, value, expected) => {
     expect(loadConfig({ [name]: value })).toMatchObject(expected);
@@ -44,6 +47,11 @@ describe('loadConfig', () => {
     ['VEIL_SIMULCAST_PREFER', 'sharp', /simulcastPrefer \(VEIL_SIMULCAST_PREFER\)/],
     ['VEIL_OPUS_PTIME_MS', '30', /opusPtimeMs \(VEIL_OPUS_PTIME_MS\): must be one of 10, 20, 40, 60/],
     ['VEIL_OPUS_DTX', 'sometimes', /opusDtx \(VEIL_OPUS_DTX\)/],
+    ['VEIL_ALLOWED_ORIGINS', '127.0.0.1:8080', /allowedOrigins\.0 \(VEIL_ALLOWED_ORIGINS\): "127\.0\.0\.1:8080" is not an origin/],
+    ['VEIL_ALLOWED_ORIGINS', 'https://chat.example.com,notaurl', /allowedOrigins\.1 \(VEIL_ALLOWED_ORIGINS\): "notaurl" is not an origin/],
+    ['VEIL_ALLOWED_ORIGINS', 'https://chat.example.com/app', /"https:\/\/chat\.example\.com\/app" is not an origin/],
+    ['VEIL_ALLOWED_ORIGINS', 'ftp://chat.example.com', /is not an origin/],
+    ['VEIL_IP_HASH_SECRET', 'x', /ipHashSecret \(VEIL_IP_HASH_SECRET\): must be at least 32 characters/],
     ['VEIL_TLS_CERT_FILE', '/etc/cert.pem', /tlsKeyFile.*must be set together/],
     ['VEIL_RTC_ANNOUNCED_IP', 'example.com', /rtcAnnouncedIp.*IP address/],
     ['VEIL_SAMPLE_MIN_INTERVAL_MS', '60000', /sampleMaxIntervalMs.*not be below sampleMinIntervalMs/],
