@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { logger } from '../logging/logger.js';
@@ -81,15 +82,41 @@ export class NodeRegistry extends EventEmitter<NodeRegistryEvents> {
     this.#options = options;
   }
 
-  /** Registers this node (the first heartbeat) and keeps beating until close(). */
+  /**
+   * Registers this node (the first heartbeat) and keeps beating until close(). Refuses an id that
+   * another running node holds: two processes under one id overwrite each other's entry and
+   * neither can be paired with.
+   */
   static async create(redis: Redis, self: () => Omit<NodeInfo, 'heartbeatAt'>, options: NodeRegistryOptions): Promise<NodeRegistry> {
     const registry = new NodeRegistry(redis, self, options);
+    await registry.#refuseHeldId();
     await registry.beat();
     registry.#timer = setInterval(() => {
       registry.#beating ??= registry.beat().finally(() => (registry.#beating = undefined));
     }, options.heartbeatMs);
     registry.#timer.unref();
     return registry;
+  }
+
+  /**
+   * An entry under this id with another boot is either a process that just died (its entry stays
+   * until it expires) or one still running, which refreshes it within a heartbeat: look twice.
+   */
+  async #refuseHeldId(): Promise<void> {
+    const { id, boot } = this.#self();
+    const read = async (): Promise<NodeInfo | null> => {
+      const parsed = nodeInfoSchema.safeParse(await this.#redis.hgetall(NODE_KEY_PREFIX + id).catch(() => ({})));
+      return parsed.success && parsed.data.boot !== boot ? parsed.data : null;
+    };
+    const first = await read();
+    if (first === null) return;
+    await delay(this.#options.heartbeatMs * 1.5);
+    const second = await read();
+    if (second !== null && second.boot === first.boot && second.heartbeatAt > first.heartbeatAt) {
+      throw new Error(
+        `node id "${id}" is in use by another running node (its heartbeat is live in Redis): give each node its own VEIL_NODE_ID, or its own VEIL_DATA_DIR, where a generated id is kept`,
+      );
+    }
   }
 
   get nodeId(): string {
