@@ -112,4 +112,35 @@ describe('text chat, interests, country filter and report in real browsers', () 
       expect(box!.x + box!.width, id).toBeLessThanOrEqual(390);
     }
   });
+
+  it('on a phone a long conversation scrolls inside the log: the newest message, Next and the message box stay on screen', async () => {
+    const phone = await open();
+    await phone.page.setViewportSize({ width: 390, height: 844 });
+    const partner = await open();
+    await pairUp(phone.page, partner.page, { mode: 'text' });
+    // Four long messages (under the rate limit) are several screens of text on a phone.
+    for (let i = 0; i < 4; i++) {
+      const text = `message ${i} ` + 'a few words that wrap on a small screen '.repeat(12);
+      await sendChat(partner.page, text);
+      await waitForPartnerMessage(phone.page, `message ${i} `);
+    }
+    const layout = await phone.page.evaluate(() => {
+      const bottom = (selector: string): number => document.querySelector(selector)!.getBoundingClientRect().bottom;
+      const messages = document.querySelectorAll('#messages .msg.partner');
+      // The page itself does not scroll: only the log does.
+      window.scrollTo(0, 10_000);
+      return {
+        pageScrolled: window.scrollY,
+        screen: window.innerHeight,
+        next: bottom('#next'),
+        input: bottom('#chat-input'),
+        newest: messages[messages.length - 1]!.getBoundingClientRect().bottom,
+        log: bottom('#messages'),
+      };
+    });
+    expect(layout.pageScrolled).toBe(0);
+    expect(layout.next).toBeLessThanOrEqual(layout.screen);
+    expect(layout.input).toBeLessThanOrEqual(layout.screen);
+    expect(layout.newest).toBeLessThanOrEqual(layout.log + 1);
+  });
 });
