@@ -1,4 +1,5 @@
 import {
+  GAVE_UP_CLOSE_CODE,
   closeReasonOf,
   type ClientMessage,
   type ClientMessageType,
@@ -239,7 +240,8 @@ export class Signaling extends Emitter<SignalingEvents> implements Requester {
   #giveUp(socket: WebSocket, retryInMs?: number): void {
     if (socket !== this.#socket) return;
     this.#onClose(socket, ABNORMAL_CLOSURE, retryInMs);
-    socket.close();
+    // Should this frame still reach the server, it must read it as a drop and keep the chat for the resume.
+    socket.close(GAVE_UP_CLOSE_CODE);
   }
 
   #onClose(socket: WebSocket, code: number, retryInMs?: number): void {

@@ -3,13 +3,26 @@
  * grace ends: pure decisions, tested as a table (tests/unit/resume-rules.test.ts). The lobby and
  * src/lobby/suspensions.ts carry them out.
  */
+import { GAVE_UP_CLOSE_CODE } from '../protocol/messages.js';
 import type { ChatterState } from './chatter-state.js';
 
 /**
- * How a socket ended: `dropped` without a close frame (network gone, missed heartbeats), `left`
- * with one from the browser (reload, tab closed), `closed_by_server` by our own closeWith.
+ * How a socket ended: `dropped` without a close frame (network gone, missed heartbeats) or with the
+ * page's own give-up code, `left` with any other from the browser (reload, tab closed),
+ * `closed_by_server` by our own closeWith.
  */
 export type CloseKind = 'dropped' | 'left' | 'closed_by_server';
+
+const ABNORMAL_CLOSURE = 1006;
+
+/**
+ * A socket's end from its close code: no close frame (1006), or the page's own "my connection is
+ * dead, I will resume" (GAVE_UP_CLOSE_CODE), is a drop; any other frame from the browser a leave.
+ */
+export function closeKindOf(code: number, closedByServer: boolean): CloseKind {
+  if (closedByServer) return 'closed_by_server';
+  return code === ABNORMAL_CLOSURE || code === GAVE_UP_CLOSE_CODE ? 'dropped' : 'left';
+}
 
 export interface CloseFacts {
   state: ChatterState;

@@ -80,6 +80,13 @@ export type CloseReason = (typeof CLOSE_REASONS)[number];
 /** The WebSocket close code (private range) of each reason; the close frame's reason text is the CloseReason. */
 export const CLOSE_CODES: Readonly<Record<CloseReason, number>> = { flooding: 4001, abuse: 4002, server_shutdown: 4003, replaced: 4004, banned: 4005 };
 
+/**
+ * The close code a page sends when it judges its connection dead (nothing from the server for a
+ * while) and is about to resume on a new one: to the server a drop, like a close frame never
+ * received, not a leave. Outside CLOSE_CODES: the server never sends it.
+ */
+export const GAVE_UP_CLOSE_CODE = 4100;
+
 /** The reason a close code stands for, or null for a code that is not one of ours. */
 export function closeReasonOf(code: number): CloseReason | null {
   return CLOSE_REASONS.find((reason) => CLOSE_CODES[reason] === code) ?? null;

@@ -10,11 +10,10 @@ import {
   type ServerMessage,
 } from '../protocol/messages.js';
 import { admit, FloodGuard, TokenBucket } from '../edge/rate-limit.js';
-import type { CloseKind } from '../lobby/resume-rules.js';
+import { closeKindOf, type CloseKind } from '../lobby/resume-rules.js';
 import { heartbeatVerdict } from './heartbeat.js';
 
 /** The close code of a socket that ended without a close frame (network gone, or terminated after missed pings). */
-const ABNORMAL_CLOSURE = 1006;
 
 export interface ConnectionOptions {
   messagesPerSecond: number;
@@ -161,7 +160,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onClose(code: number): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#closeKind = this.#closedByServer ? 'closed_by_server' : code === ABNORMAL_CLOSURE ? 'dropped' : 'left';
+    this.#closeKind = closeKindOf(code, this.#closedByServer);
     clearInterval(this.#heartbeat);
     clearInterval(this.#aliveTimer);
     this.emit('close');

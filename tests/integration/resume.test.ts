@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { GAVE_UP_CLOSE_CODE } from '../../src/protocol/messages.js';
 import { pairText, TestClient } from '../support/ws-client.js';
 
 type Welcome = { type: 'welcome'; resumeToken: string };
@@ -103,6 +104,22 @@ describe('resuming a chatter after its connection drops', () => {
     const late = await connect();
     expect(await late.request({ type: 'resume', token })).toMatchObject({ ok: false, error: { code: 'resume_refused' } });
     await vi.waitFor(async () => expect(await online()).toBe(2), { timeout: 10_000, interval: 200 });
+  });
+
+  it("keeps the partner when the page's give-up close frame arrives (it judged the connection dead and will resume)", async () => {
+    server = await startTestApp({ mediasoupWorkers: 1, resumeGraceMs: 10_000 });
+    const a = await connect();
+    const b = await connect();
+    await pairText(a, b);
+    const token = tokenOf(a);
+    const closed = a.closed();
+    a.ws.close(GAVE_UP_CLOSE_CODE);
+    await closed;
+    await b.next('partner.reconnecting');
+    const a2 = await connect();
+    expect(await a2.request({ type: 'resume', token })).toMatchObject({ ok: true, data: { state: 'paired' } });
+    await b.next('partner.back');
+    expect(b.received.some((m) => m.type === 'partner.left')).toBe(false);
   });
 
   it('treats a clean close (a reload) as leaving at once, and does nothing with a grace of 0', async () => {

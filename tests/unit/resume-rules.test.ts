@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatterState } from '../../src/lobby/chatter-state.js';
-import { onGraceEnd, onResumeAttempt, onSocketClose, type CloseKind, type ResumeTarget, type ResumeVerdict } from '../../src/lobby/resume-rules.js';
+import { GAVE_UP_CLOSE_CODE } from '../../src/protocol/messages.js';
+import {
+  closeKindOf,
+  onGraceEnd,
+  onResumeAttempt,
+  onSocketClose,
+  type CloseKind,
+  type ResumeTarget,
+  type ResumeVerdict,
+} from '../../src/lobby/resume-rules.js';
 
 const closeCases: [ChatterState, CloseKind, number, boolean, 'suspend' | 'leave'][] = [
   ['paired', 'dropped', 10_000, false, 'suspend'],
@@ -12,6 +21,21 @@ const closeCases: [ChatterState, CloseKind, number, boolean, 'suspend' | 'leave'
   ['idle', 'dropped', 10_000, false, 'leave'],
   ['idle', 'left', 10_000, false, 'leave'],
 ];
+
+describe('closeKindOf', () => {
+  it.each<[string, number, boolean, CloseKind]>([
+    ['no close frame (network gone)', 1006, false, 'dropped'],
+    ["the page's own give-up before it resumes", GAVE_UP_CLOSE_CODE, false, 'dropped'],
+    ['tab closed or page left', 1001, false, 'left'],
+    ['a close frame without a code', 1005, false, 'left'],
+    ['a normal close', 1000, false, 'left'],
+    ['another private code', 4001, false, 'left'],
+    ['closed by the server, whatever the code', 1006, true, 'closed_by_server'],
+    ['closed by the server after the give-up code', GAVE_UP_CLOSE_CODE, true, 'closed_by_server'],
+  ])('%s (%i, by server %s) -> %s', (_name, code, byServer, expected) => {
+    expect(closeKindOf(code, byServer)).toBe(expected);
+  });
+});
 
 describe('onSocketClose', () => {
   it.each(closeCases)('%s, socket %s, grace %i ms, draining %s -> %s', (state, close, graceMs, draining, expected) => {
