@@ -10,10 +10,13 @@ export interface QualityState {
   layer: { spatialLayer: number | null; of: number } | null;
   /** How long framesDecoded has not risen, in ms (0 while it rises). */
   stalledMs: number;
+  /** The partner turned their camera off (partner.media): no frames is then no news. */
+  cameraOff: boolean;
 }
 
 /** The sentence to show under the partner's video, or '' when all is well. */
 export function qualityNote(state: QualityState): string {
+  if (state.cameraOff) return '';
   if (state.stalledMs > FROZEN_AFTER_MS) return 'Stranger’s video is frozen: your connection or theirs is too slow right now.';
   const layer = state.layer;
   if (layer && layer.spatialLayer !== null && layer.spatialLayer < layer.of - 1) {
@@ -40,7 +43,7 @@ export class PartnerQuality {
   readonly #element: HTMLElement;
   readonly #recvStats: () => Promise<object[]>;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #state: QualityState = { layer: null, stalledMs: 0 };
+  #state: QualityState = { layer: null, stalledMs: 0, cameraOff: false };
   #lastFrames: number | null = null;
   #lastRiseAt = 0;
 
@@ -64,11 +67,19 @@ export class PartnerQuality {
     this.#render();
   }
 
+  /** The partner's camera went off or on: the stall is counted again from when it comes back. */
+  cameraOff(off: boolean): void {
+    if (off === this.#state.cameraOff) return;
+    if (!off) this.#lastRiseAt = Date.now();
+    this.#state = { ...this.#state, cameraOff: off, stalledMs: 0 };
+    this.#render();
+  }
+
   /** The partner is gone: stop polling and hide the note. */
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#state = { layer: null, stalledMs: 0 };
+    this.#state = { layer: null, stalledMs: 0, cameraOff: false };
     this.#lastFrames = null;
     this.#render();
   }
@@ -79,6 +90,7 @@ export class PartnerQuality {
     const now = Date.now();
     if (frames !== null && (this.#lastFrames === null || frames > this.#lastFrames)) this.#lastRiseAt = now;
     if (frames !== null) this.#lastFrames = frames;
+    if (this.#state.cameraOff) this.#lastRiseAt = now;
     this.#state = { ...this.#state, stalledMs: this.#lastFrames === null ? 0 : now - this.#lastRiseAt };
     this.#render();
   }

@@ -48,6 +48,7 @@ export class PartnerDisplay {
 
   media(state: { audio: boolean; video: boolean }): void {
     this.#view.setPartnerMedia(state);
+    this.#quality.cameraOff(!state.video);
   }
 
   blur(): void {

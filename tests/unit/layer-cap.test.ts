@@ -46,14 +46,16 @@ describe('layersNotice', () => {
 
 describe('qualityNote', () => {
   it.each<[string, QualityState, RegExp | '']>([
-    ['nothing known', { layer: null, stalledMs: 0 }, ''],
-    ['top layer', { layer: { spatialLayer: 2, of: 3 }, stalledMs: 500 }, ''],
-    ['lower layer', { layer: { spatialLayer: 0, of: 3 }, stalledMs: 0 }, /lower quality/],
-    ['middle layer', { layer: { spatialLayer: 1, of: 3 }, stalledMs: 1000 }, /lower quality/],
-    ['no layer sent but still decoding', { layer: { spatialLayer: null, of: 3 }, stalledMs: 1500 }, ''],
-    ['stalled 2 s exactly', { layer: null, stalledMs: 2000 }, ''],
-    ['stalled over 2 s', { layer: null, stalledMs: 2100 }, /frozen/],
-    ['frozen beats low', { layer: { spatialLayer: 0, of: 3 }, stalledMs: 5000 }, /frozen/],
+    ['nothing known', { layer: null, stalledMs: 0, cameraOff: false }, ''],
+    ['top layer', { layer: { spatialLayer: 2, of: 3 }, stalledMs: 500, cameraOff: false }, ''],
+    ['lower layer', { layer: { spatialLayer: 0, of: 3 }, stalledMs: 0, cameraOff: false }, /lower quality/],
+    ['middle layer', { layer: { spatialLayer: 1, of: 3 }, stalledMs: 1000, cameraOff: false }, /lower quality/],
+    ['no layer sent but still decoding', { layer: { spatialLayer: null, of: 3 }, stalledMs: 1500, cameraOff: false }, ''],
+    ['stalled 2 s exactly', { layer: null, stalledMs: 2000, cameraOff: false }, ''],
+    ['stalled over 2 s', { layer: null, stalledMs: 2100, cameraOff: false }, /frozen/],
+    ['frozen beats low', { layer: { spatialLayer: 0, of: 3 }, stalledMs: 5000, cameraOff: false }, /frozen/],
+    ['camera off: no frames is not frozen', { layer: null, stalledMs: 5000, cameraOff: true }, ''],
+    ['camera off on a lower layer: nothing to say', { layer: { spatialLayer: 0, of: 3 }, stalledMs: 0, cameraOff: true }, ''],
   ])('%s', (_name, state, expected) => {
     const note = qualityNote(state);
     if (expected === '') expect(note).toBe('');
