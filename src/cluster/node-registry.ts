@@ -154,7 +154,7 @@ export class NodeRegistry extends EventEmitter<NodeRegistryEvents> {
     }
   }
 
-  /** Chatters on every live node, as of the last heartbeat ("N strangers online"). */
+  /** Chatters on every live node, as of the last heartbeat ("N online now"). */
   get onlineTotal(): number {
     return this.#onlineTotal;
   }

@@ -73,7 +73,7 @@ describe('several nodes, one service (real node processes sharing one Redis)', (
     }
   });
 
-  it('counts the chatters online on every node ("N strangers online" on the landing page)', async () => {
+  it('counts the chatters online on every node ("N online now" on the landing page)', async () => {
     await connect(0);
     await connect(1);
     const online = async (): Promise<number> => ((await (await fetch(`${cluster.node(2).url}/api/online`)).json()) as { online: number }).online;
