@@ -41,7 +41,10 @@ function main(): void {
     event.preventDefault();
     const text = view.chatInput.value.trim();
     view.chatInput.value = '';
-    void session.sendChat(text);
+    // A refused message is not lost: it goes back into the box, unless something new was typed there.
+    void session.sendChat(text).then((sent) => {
+      if (!sent && view.chatInput.value === '') view.chatInput.value = text;
+    });
   });
   byId('brand', HTMLAnchorElement).addEventListener('click', (event) => {
     if (session.state === 'landing') return;

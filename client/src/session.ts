@@ -156,20 +156,22 @@ export class ChatSession {
     }
   }
 
-  async sendChat(text: string): Promise<void> {
-    if (this.#state !== 'paired' || text === '') return;
+  /** False when the server refused the message (too fast, blocked): the caller gives the text back to the box. */
+  async sendChat(text: string): Promise<boolean> {
+    if (this.#state !== 'paired' || text === '') return true;
     this.#typing.stopped();
     try {
       const delivered = await this.#signaling.request('chat', { text });
       this.#log.add('me', delivered.text);
+      return true;
     } catch (error) {
       if (error instanceof ConnectionLostError) {
         // Sent into a connection that had silently died: it goes again once the chat is resumed.
-        if (await this.#signaling.afterDrop()) await this.sendChat(text);
-        return;
+        return (await this.#signaling.afterDrop()) ? this.sendChat(text) : true;
       }
       const line = isRequestError(error, 'chat_blocked') && error.message ? error.message : describeError(error);
       this.#log.add('system', line);
+      return false;
     }
   }
 

@@ -113,6 +113,20 @@ describe('text chat, interests, country filter and report in real browsers', () 
     }
   });
 
+  it('a message refused for coming too fast goes back into the box instead of being lost', async () => {
+    const fast = await open();
+    const partner = await open();
+    await pairUp(fast.page, partner.page, { mode: 'text' });
+    // More than the server relays in a burst (6 per 5 s), fewer than it treats as flooding.
+    for (let i = 0; i < 10; i++) await sendChat(fast.page, `burst ${i}`);
+    await fast.page.waitForFunction(() => (document.querySelector('#chat-input') as HTMLInputElement).value !== '');
+    const kept = await fast.page.inputValue('#chat-input');
+    expect(kept).toMatch(/^burst \d$/);
+    await waitForPartnerMessage(partner.page, 'burst 0');
+    const relayed = await partner.page.$$eval('#messages .msg.partner', (els) => els.map((el) => el.textContent ?? ''));
+    expect(relayed).not.toContain(kept);
+  });
+
   it('on a phone a long conversation scrolls inside the log: the newest message, Next and the message box stay on screen', async () => {
     const phone = await open();
     await phone.page.setViewportSize({ width: 390, height: 844 });
